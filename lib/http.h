@@ -1,0 +1,119 @@
+/* http.h - the single libcurl wrapper: retries, rate limits, TLS, redirects,
+ * progress, and concurrent transfers over one curl_multi handle.
+ *
+ * A transfer (struct http_xfer) describes one logical request. http_run()
+ * drives any number of them, at most `concurrency` at a time, retrying each
+ * with exponential back-off and jitter on connection errors and 5xx, waiting
+ * out 429 / 403 retry-after and exhausted GitHub rate limits (within
+ * max_rate_limit_wait), and following redirects itself so that an
+ * Authorization header never reaches another host. */
+#ifndef GRM_HTTP_H
+#define GRM_HTTP_H
+
+#include <curl/curl.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "err.h"
+
+struct http_client {
+    CURLM *multi;             /* owned; keeps the connection cache across runs */
+    int insecure;             /* skip TLS verification */
+    const char *ca_pem;       /* borrowed: PEM text of extra CA, or NULL */
+    long connect_timeout;     /* seconds */
+    long low_speed_time;      /* seconds below 1 byte/s before a transfer is cut */
+    int max_attempts;         /* attempts per transfer for retryable failures */
+    long max_rate_limit_wait; /* seconds we may wait for a rate-limit reset */
+    long retry_base_ms;       /* first back-off step */
+};
+
+struct http_xfer;
+
+/* Called before every attempt (first try, retry, redirect hop); may change
+ * headers or url. Return 0, or -1 after http_xfer_fail(). */
+typedef int (*http_prepare_fn)(struct http_xfer *x, void *ctx);
+/* Response body chunk of a 2xx answer. Return 0, or -1 after http_xfer_fail(). */
+typedef int (*http_write_fn)(struct http_xfer *x, void *ctx, const char *data, size_t n);
+/* Called once a response is complete. Return 0 (done), 1 (retry it, counts as
+ * an attempt) or -1 after http_xfer_fail(). */
+typedef int (*http_done_fn)(struct http_xfer *x, void *ctx);
+
+struct http_xfer {
+    /* --- request, set by the caller (all borrowed) --- */
+    const char *method;          /* NULL means GET */
+    const char *url;             /* absolute URL */
+    struct curl_slist *headers;  /* extra request headers */
+    const void *body;            /* in-memory request body, or NULL */
+    size_t body_len;
+    int upload_fd;               /* with upload_len > 0: body read from this file */
+    int64_t upload_offset;       /*   starting here (pread; rewound on retry) */
+    int64_t upload_len;
+    int follow_redirects;        /* follow 3xx Location (Authorization dropped cross-host) */
+    int no_body;                 /* HEAD-like: no response body expected */
+    size_t body_max;             /* cap for the collected body; 0 = 32 MiB */
+    const char *progress_label;  /* non-NULL: progress lines on stderr */
+    int64_t progress_total;      /* expected bytes for percentages, 0 unknown */
+    http_prepare_fn prepare;
+    http_write_fn write;         /* NULL: 2xx body collected into `body_buf` */
+    http_done_fn done;
+    void *ctx;                   /* passed to the callbacks */
+
+    /* --- response, filled in by http_run --- */
+    long status;                 /* final HTTP status, 0 if none */
+    struct buf body_buf;         /* collected body (also error bodies) */
+    struct buf header_buf;       /* raw header lines of the final response */
+    int attempts;                /* attempts made (>1 means the request was resent) */
+    int64_t progress_done;       /* bytes moved so far (write/read callbacks) */
+    int failed;                  /* set with errmsg when the transfer gave up */
+    char errmsg[ERR_MAX];
+
+    /* --- internal --- */
+    CURL *easy;
+    struct curl_slist *sent_headers;
+    char *cur_url;
+    int64_t upload_pos;
+    int strip_auth;
+    int redirects;
+    int state;
+    int64_t next_at_ms;
+    int64_t last_progress_ms;
+    int64_t last_progress_bytes;
+    int64_t start_ms;
+};
+
+/* Set defaults (timeouts, attempts, env overrides GRM_RETRY_BASE_MS,
+ * GRM_LOW_SPEED_TIME) and create the multi handle. Returns 0 or -1. */
+int http_client_init(struct http_client *c, struct err *err);
+void http_client_cleanup(struct http_client *c);
+
+/* Zero a transfer; buffers start empty. */
+void http_xfer_init(struct http_xfer *x, const char *method, const char *url);
+/* Free what http_run filled in (buffers, internal state); not the borrowed fields. */
+void http_xfer_cleanup(struct http_xfer *x);
+/* Mark the transfer failed with a message (from inside a callback); returns -1. */
+int http_xfer_fail(struct http_xfer *x, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Run the transfers, at most `concurrency` at once. Returns 0 when every
+ * transfer got a final response (any status: the caller judges it), or -1 with
+ * the first failure's message in err (and in that xfer's errmsg). After a
+ * failure no new transfer starts and the running ones are stopped. */
+int http_run(struct http_client *c, struct http_xfer **xs, size_t n, int concurrency,
+             struct err *err);
+/* Run one transfer: http_run(c, &x, 1, 1, err). */
+int http_perform(struct http_client *c, struct http_xfer *x, struct err *err);
+
+/* Value of response header `name` (case-insensitive; last one wins) copied
+ * into out; returns out, or NULL when absent. */
+const char *http_header(const struct http_xfer *x, const char *name, char *out, size_t n);
+
+/* Append a header line "Name: value" to a list; returns the list or NULL on OOM
+ * (the old list is freed then). */
+struct curl_slist *http_add_header(struct curl_slist *list, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The User-Agent sent with every request. */
+const char *http_user_agent(void);
+
+#endif
