@@ -16,13 +16,18 @@ int err_set(struct err *e, const char *fmt, ...)
 
 int err_prefix(struct err *e, const char *fmt, ...)
 {
-    char head[ERR_MAX], old[ERR_MAX];
+    char line[2 * ERR_MAX + 2];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(head, sizeof(head), fmt, ap);
+    int n = vsnprintf(line, ERR_MAX, fmt, ap);
     va_end(ap);
-    memcpy(old, e->msg, sizeof(old));
-    snprintf(e->msg, sizeof(e->msg), "%s: %s", head, old);
+    if (n < 0)
+        return -1;
+    size_t used = strlen(line);
+    memcpy(line + used, ": ", 3);
+    memcpy(line + used + 2, e->msg, strnlen(e->msg, ERR_MAX - 1) + 1);
+    line[ERR_MAX - 1] = '\0';
+    memcpy(e->msg, line, ERR_MAX);
     return -1;
 }
 

@@ -80,6 +80,8 @@ struct http_xfer {
     int64_t last_progress_ms;
     int64_t last_progress_bytes;
     int64_t start_ms;
+    int hop;
+    char curl_errbuf[CURL_ERROR_SIZE];
 };
 
 /* Set defaults (timeouts, attempts, env overrides GRM_RETRY_BASE_MS,

@@ -5,7 +5,10 @@
  * naming the field ("invalid source: ..."). Every string here is malloced and
  * owned by the request; request_free() releases all of it. Secrets
  * (access_token, secret_access_key, session_token) are registered with
- * log_add_secret() as soon as they are read. */
+ * log_add_secret() as soon as they are read.
+ *
+ * JSON null counts as absent for every field; "" counts as absent for
+ * access_token, semver_constraint and the three mirror credentials. */
 #ifndef GRM_REQUEST_H
 #define GRM_REQUEST_H
 
@@ -17,28 +20,28 @@
 enum request_order { REQUEST_ORDER_VERSION, REQUEST_ORDER_TIME };
 
 struct request_mirror {
-    int present;                 /* source.mirror was given */
-    char *bucket;                /* NULL when absent (required for put) */
-    char *endpoint;              /* NULL: AWS regional endpoint */
-    char *region;                /* default "us-east-1" */
+    int present;    /* source.mirror was given */
+    char *bucket;   /* NULL when absent (required for put) */
+    char *endpoint; /* NULL: AWS regional endpoint; no trailing '/' */
+    char *region;   /* default "us-east-1" */
     char *access_key_id, *secret_access_key, *session_token;
-    int path_style;              /* default: 1 when endpoint set, else 0 */
-    char *prefix;                /* default "" */
-    char *key_template;          /* default "{owner}/{repository}/{tag}/{asset}" */
+    int path_style;     /* default: 1 when endpoint set, else 0 */
+    char *prefix;       /* default ""; put verbatim before the key ("m/" for a folder) */
+    char *key_template; /* default "{owner}/{repository}/{tag}/{asset}" */
     int skip_ssl_verification;
     char *ca_cert;
     char *server_side_encryption; /* NULL, "AES256" or "aws:kms" */
     char *sse_kms_key_id;
     char *storage_class;
-    int checksum_sha256;         /* checksum: "sha256" (1) or "none" (0) */
-    int64_t part_size;           /* default 16 MiB, >= 5 MiB */
-    int concurrency;             /* default 4, 1..64 */
+    int checksum_sha256; /* checksum: "sha256" (1) or "none" (0) */
+    int64_t part_size;   /* default 16 MiB, >= 5 MiB */
+    int concurrency;     /* default 4, 1..64 */
 };
 
 struct request_source {
     char *owner, *repository;
-    char *access_token;          /* NULL when absent */
-    char *github_api_url;        /* default "https://api.github.com", no trailing '/' */
+    char *access_token;   /* NULL when absent */
+    char *github_api_url; /* default "https://api.github.com", no trailing '/' */
     int insecure;
     char *ca_cert;
     int release;                 /* default 1 */
@@ -47,34 +50,34 @@ struct request_source {
     char *tag_filter;            /* default "^v?([^v].*)" */
     char *semver_constraint;     /* NULL when absent */
     enum request_order order_by; /* default version */
-    char **globs;                /* NULL-terminated; n_globs 0 means all assets */
+    char **globs;                /* NULL-terminated, NULL when absent; n_globs 0 means all assets */
     size_t n_globs;
     int asset_dir;
     int debug;
-    long max_rate_limit_wait;    /* seconds, default 60 */
+    long max_rate_limit_wait; /* seconds, default 60 */
     struct request_mirror mirror;
 };
 
 struct request_version {
     int present;
-    char *tag;                   /* required when present */
-    char *id;                    /* NULL when absent */
-    char *timestamp;             /* NULL when absent */
+    char *tag;       /* required when present */
+    char *id;        /* NULL when absent */
+    char *timestamp; /* NULL when absent */
 };
 
 struct request_get_params {
-    char **globs;                /* NULL-terminated; NULL when not given */
+    char **globs; /* NULL-terminated; NULL when not given */
     size_t n_globs;
     int include_source_tarball;
     int include_source_zip;
     int skip_download;
-    int concurrency;             /* default 4, 1..64 */
+    int concurrency; /* default 4, 1..64 */
 };
 
 struct request_put_params {
-    char *from;                  /* required */
+    char *from; /* required */
     int force;
-    int keep_versions;           /* 0 = keep all */
+    int keep_versions; /* 0 = keep all */
 };
 
 enum request_kind { REQUEST_CHECK, REQUEST_IN, REQUEST_OUT };
@@ -83,16 +86,20 @@ struct request {
     enum request_kind kind;
     struct request_source source;
     struct request_version version;
-    struct request_get_params get;  /* in; for out: the implicit defaults */
-    struct request_put_params put;  /* out only */
+    struct request_get_params get; /* in; for out: the implicit defaults */
+    struct request_put_params put; /* out only */
 };
 
-/* Parse the JSON text of a request for the given command. Returns 0, or -1
- * with one line in err naming the culprit; req is then already freed. */
+/* Parse the JSON text of a request for the given command into req (which
+ * need not be initialized; defaults are filled in). Returns 0, or -1 with one
+ * line in err naming the culprit ("invalid source.mirror.part_size: ..."); req
+ * is then already freed. For out, absent params read as {}. */
 int request_parse(const char *json, size_t len, enum request_kind kind, struct request *req,
                   struct err *err);
-/* Read all of stdin (capped at 1 MiB) and parse it. */
+/* Read all of stdin (capped at 1 MiB) and parse it; same contract as
+ * request_parse(), and empty or oversized input is refused as well. */
 int request_read_stdin(enum request_kind kind, struct request *req, struct err *err);
+/* Free everything req owns and zero it; safe on a zeroed or freed request. */
 void request_free(struct request *req);
 
 #endif

@@ -1,0 +1,55 @@
+/* assets.h - release assets: glob selection, safe names, and concurrent,
+ * resumable, verified downloads.
+ *
+ * Each download streams into a temporary file created with O_EXCL |
+ * O_NOFOLLOW in the target directory, hashing with SHA-256 as bytes arrive;
+ * a broken transfer resumes with Range after the http layer's back-off; the
+ * size and GitHub's digest are checked; only then is the file renamed to its
+ * final name. On failure no temporary file is left behind. */
+#ifndef GRM_ASSETS_H
+#define GRM_ASSETS_H
+
+#include <curl/curl.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "http.h"
+#include "sha256.h"
+
+/* Whether name is selected by globs (fnmatch). With no globs every name is.
+ * A name is selected when it matches some pattern not starting with '!' (or
+ * there are only '!' patterns) and matches no '!' pattern. */
+int assets_selected(char *const *globs, size_t n, const char *name);
+
+/* A name that is safe as a single file name: non-empty, no '/', not "." or
+ * "..", no "..", no control characters or NUL, no leading '-', at most 255
+ * bytes. Returns 0 or -1 with err quoting the name. */
+int assets_name_check(const char *name, struct err *err);
+
+struct assets_download {
+    /* set by the caller (borrowed) */
+    int dir_fd;                  /* directory the file goes into */
+    const char *name;            /* final file name in dir_fd */
+    const char *url;
+    struct curl_slist *headers;  /* request headers (Authorization dropped cross-host) */
+    int64_t size;                /* expected size, or -1 when unknown */
+    const char *digest;          /* expected sha256 hex, or NULL */
+    /* results */
+    char sha256[65];
+    int64_t bytes;
+    int complete;                /* renamed to its final name */
+    /* internal */
+    int fd;
+    char tmp_name[64];
+    struct sha256 hash;
+    struct curl_slist *sent;
+    int first_chunk;
+};
+
+/* Download all, at most `concurrency` at once. Returns 0 when every file is
+ * complete, or -1 with err naming the first failed file. */
+int assets_download_all(struct http_client *http, struct assets_download *ds, size_t n,
+                        int concurrency, struct err *err);
+
+#endif

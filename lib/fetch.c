@@ -1,0 +1,343 @@
+/* fetch.c - the in command's work: release lookup, asset plan, downloads and
+ * metadata files (see fetch.h). */
+#include "fetch.h"
+#include "assets.h"
+#include "listing.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const fetch_meta_files[] = {"tag",       "version",     "commit_sha",
+                                               "body",      "url",         "timestamp",
+                                               FETCH_MANIFEST, FETCH_SUMS, NULL};
+
+/* One file the get produces besides the metadata: an asset or a source archive. */
+struct fetch_file {
+    const char *name;         /* file name (borrowed) */
+    char path[300];           /* relative to DEST */
+    const char *content_type; /* borrowed */
+    int is_asset;
+    struct assets_download dl;
+};
+
+struct fetch {
+    struct resource *r;
+    struct github_release rel;
+    int dest_fd, files_fd; /* DEST, and where files go (DEST or DEST/assets) */
+    struct fetch_file *files;
+    size_t n_files;
+    char *version_text;
+    char *commit_sha;
+};
+
+static int fetch_open_dest(const char *dest, int *fd, struct err *err)
+{
+    *fd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (*fd < 0)
+        return err_set(err, "destination \"%s\" is not a directory: %s", dest, strerror(errno));
+    if (faccessat(*fd, ".", W_OK, AT_EACCESS) < 0) {
+        int e = errno;
+        close(*fd);
+        *fd = -1;
+        return err_set(err, "destination \"%s\" is not writable: %s", dest, strerror(e));
+    }
+    return 0;
+}
+
+/* A draft has no by-tag lookup: find its id in the listing. */
+static int fetch_find_draft(struct resource *r, const char *tag, char *id, size_t n,
+                            struct err *err)
+{
+    struct listing list;
+    if (listing_fetch(&r->gh, &list, err) < 0)
+        return -1;
+    id[0] = '\0';
+    for (size_t i = 0; i < list.n; i++)
+        if (list.rels[i].draft && strcmp(list.rels[i].tag, tag) == 0)
+            snprintf(id, n, "%lld", (long long)list.rels[i].id);
+    listing_free(&list);
+    return 0;
+}
+
+static int fetch_resolve(struct fetch *f, struct err *err)
+{
+    const struct request_version *v = &f->r->req.version;
+    int found = 0;
+    if (v->id && github_get_release(&f->r->gh, v->id, NULL, &f->rel, &found, err) < 0)
+        return -1;
+    if (!found && github_get_release(&f->r->gh, NULL, v->tag, &f->rel, &found, err) < 0)
+        return -1;
+    if (!found) {
+        char id[32];
+        if (fetch_find_draft(f->r, v->tag, id, sizeof(id), err) < 0)
+            return -1;
+        if (id[0] && github_get_release(&f->r->gh, id, NULL, &f->rel, &found, err) < 0)
+            return -1;
+    }
+    if (!found)
+        return err_set(err, "release \"%s\"%s%s%s not found in %s/%s: it may have been deleted",
+                       v->tag, v->id ? " (id " : "", v->id ? v->id : "", v->id ? ")" : "",
+                       f->r->req.source.owner, f->r->req.source.repository);
+    return 0;
+}
+
+static int fetch_is_meta_name(const char *name)
+{
+    for (size_t i = 0; fetch_meta_files[i]; i++)
+        if (strcmp(fetch_meta_files[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static int fetch_add_file(struct fetch *f, const char *name, const char *content_type,
+                          int is_asset)
+{
+    struct fetch_file *ff = &f->files[f->n_files++];
+    memset(ff, 0, sizeof(*ff));
+    ff->name = name;
+    ff->content_type = content_type;
+    ff->is_asset = is_asset;
+    snprintf(ff->path, sizeof(ff->path), "%s%s", is_asset && f->r->req.source.asset_dir
+                                                      ? FETCH_ASSET_DIR "/"
+                                                      : "",
+             name);
+    return 0;
+}
+
+/* Which assets to download; every name is checked before anything is written. */
+static int fetch_plan(struct fetch *f, struct err *err)
+{
+    const struct request *req = &f->r->req;
+    char *const *globs = req->get.globs ? req->get.globs : req->source.globs;
+    size_t n_globs = req->get.globs ? req->get.n_globs : req->source.n_globs;
+    f->files = calloc(f->rel.n_assets + 2, sizeof(*f->files));
+    if (!f->files)
+        return err_set(err, "out of memory");
+    for (size_t i = 0; i < f->rel.n_assets; i++) {
+        const struct github_asset *a = &f->rel.assets[i];
+        if (strcmp(a->state, "uploaded") != 0 || !assets_selected(globs, n_globs, a->name))
+            continue;
+        if (assets_name_check(a->name, err) < 0)
+            return -1;
+        int reserved = fetch_is_meta_name(a->name) ||
+                       (req->get.include_source_tarball && !strcmp(a->name, "source.tar.gz")) ||
+                       (req->get.include_source_zip && !strcmp(a->name, "source.zip"));
+        if (reserved && !req->source.asset_dir)
+            return err_set(err,
+                           "asset \"%s\" has the name of a file the get writes itself; set "
+                           "asset_dir: true in source to put assets under %s/",
+                           a->name, FETCH_ASSET_DIR);
+        fetch_add_file(f, a->name, a->content_type, 1);
+        f->files[f->n_files - 1].dl.url = a->url;
+        f->files[f->n_files - 1].dl.size = a->size;
+        f->files[f->n_files - 1].dl.digest = a->digest;
+    }
+    return 0;
+}
+
+static void fetch_add_sources(struct fetch *f)
+{
+    const struct request_get_params *p = &f->r->req.get;
+    if (p->include_source_tarball && f->rel.tarball_url) {
+        fetch_add_file(f, "source.tar.gz", "application/gzip", 0);
+        f->files[f->n_files - 1].dl.url = f->rel.tarball_url;
+    }
+    if (p->include_source_zip && f->rel.zipball_url) {
+        fetch_add_file(f, "source.zip", "application/zip", 0);
+        f->files[f->n_files - 1].dl.url = f->rel.zipball_url;
+    }
+}
+
+static int fetch_download(struct fetch *f, struct err *err)
+{
+    struct assets_download *ds = calloc(f->n_files ? f->n_files : 1, sizeof(*ds));
+    if (!ds)
+        return err_set(err, "out of memory");
+    for (size_t i = 0; i < f->n_files; i++) {
+        ds[i] = f->files[i].dl;
+        ds[i].dir_fd = f->files[i].is_asset ? f->files_fd : f->dest_fd;
+        ds[i].name = f->files[i].name;
+        ds[i].headers = f->files[i].is_asset ? f->r->gh.octet_headers : f->r->gh.json_headers;
+        if (!f->files[i].is_asset)
+            ds[i].size = -1;
+    }
+    int rc = assets_download_all(&f->r->http, ds, f->n_files, f->r->req.get.concurrency, err);
+    for (size_t i = 0; i < f->n_files; i++)
+        f->files[i].dl = ds[i];
+    free(ds);
+    return rc;
+}
+
+/* Write a small file atomically: temp name, then rename. */
+static int fetch_write(int dir_fd, const char *name, const char *data, size_t len,
+                       struct err *err)
+{
+    char tmp[64];
+    snprintf(tmp, sizeof(tmp), ".grm-meta-%ld.tmp", (long)getpid());
+    int fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return err_set(err, "cannot create \"%s\": %s", name, strerror(errno));
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, data + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            break;
+        off += (size_t)w;
+    }
+    int e = off == len ? 0 : errno;
+    if (close(fd) < 0 && !e)
+        e = errno;
+    if (!e && renameat(dir_fd, tmp, dir_fd, name) < 0)
+        e = errno;
+    if (e) {
+        unlinkat(dir_fd, tmp, 0);
+        return err_set(err, "cannot write \"%s\": %s", name, strerror(e));
+    }
+    return 0;
+}
+
+static int fetch_write_str(int dir_fd, const char *name, const char *s, struct err *err)
+{
+    return fetch_write(dir_fd, name, s ? s : "", s ? strlen(s) : 0, err);
+}
+
+static json_t *fetch_manifest(const struct fetch *f)
+{
+    const struct request_source *src = &f->r->req.source;
+    char id[32];
+    snprintf(id, sizeof(id), "%lld", (long long)f->rel.id);
+    json_t *files = json_array();
+    for (size_t i = 0; i < f->n_files; i++) {
+        const struct fetch_file *ff = &f->files[i];
+        json_array_append_new(
+            files, json_pack("{s:s s:s s:I s:s s:s s:s}", "name", ff->name, "path", ff->path,
+                             "size", (json_int_t)ff->dl.bytes, "sha256", ff->dl.sha256,
+                             "content_type", ff->content_type, "kind",
+                             ff->is_asset ? "asset" : "source"));
+    }
+    return json_pack("{s:s s:s s:s s:s s:s? s:s s:b s:b s:s? s:s s:s? s:s s:o}", "owner",
+                     src->owner, "repository", src->repository, "tag", f->rel.tag, "id", id,
+                     "name", f->rel.name, "version", f->version_text, "prerelease",
+                     f->rel.prerelease, "draft", f->rel.draft, "published_at",
+                     f->rel.published_at, "timestamp", github_release_time(&f->rel), "url",
+                     f->rel.html_url, "commit_sha", f->commit_sha ? f->commit_sha : "", "files",
+                     files);
+}
+
+static int fetch_write_meta(struct fetch *f, struct err *err)
+{
+    struct buf sums = BUF_INIT(0);
+    for (size_t i = 0; i < f->n_files; i++)
+        buf_addf(&sums, "%s  %s\n", f->files[i].dl.sha256, f->files[i].path);
+    json_t *manifest = fetch_manifest(f);
+    char *manifest_text = manifest ? json_dumps(manifest, JSON_INDENT(2)) : NULL;
+    json_decref(manifest);
+    int rc = manifest_text ? 0 : err_set(err, "cannot encode %s", FETCH_MANIFEST);
+    const char *body = f->rel.body ? f->rel.body : "";
+    if (rc == 0)
+        rc = fetch_write_str(f->dest_fd, "tag", f->rel.tag, err);
+    if (rc == 0)
+        rc = fetch_write_str(f->dest_fd, "version", f->version_text, err);
+    if (rc == 0)
+        rc = fetch_write_str(f->dest_fd, "commit_sha", f->commit_sha, err);
+    if (rc == 0)
+        rc = fetch_write_str(f->dest_fd, "body", body, err);
+    if (rc == 0)
+        rc = fetch_write_str(f->dest_fd, "url", f->rel.html_url, err);
+    if (rc == 0)
+        rc = fetch_write_str(f->dest_fd, "timestamp", github_release_time(&f->rel), err);
+    if (rc == 0)
+        rc = fetch_write(f->dest_fd, FETCH_SUMS, buf_str(&sums), sums.len, err);
+    if (rc == 0)
+        rc = fetch_write_str(f->dest_fd, FETCH_MANIFEST, manifest_text, err);
+    free(manifest_text);
+    buf_free(&sums);
+    return rc;
+}
+
+static json_t *fetch_response(const struct fetch *f)
+{
+    int64_t bytes = 0;
+    char count[32], total[32];
+    for (size_t i = 0; i < f->n_files; i++)
+        bytes += f->files[i].dl.bytes;
+    snprintf(count, sizeof(count), "%zu", f->n_files);
+    snprintf(total, sizeof(total), "%" PRId64, bytes);
+    json_t *md = json_array();
+    resource_metadata_add(md, "name", f->rel.name ? f->rel.name : f->rel.tag);
+    resource_metadata_add(md, "tag", f->rel.tag);
+    resource_metadata_add(md, "url", f->rel.html_url);
+    resource_metadata_add(md, "published_at", f->rel.published_at);
+    resource_metadata_add(md, "commit_sha", f->commit_sha);
+    resource_metadata_add(md, "assets", count);
+    resource_metadata_add(md, "bytes", total);
+    return json_pack("{s:o s:o}", "version", resource_version_json(&f->rel), "metadata", md);
+}
+
+static int fetch_open_files_dir(struct fetch *f, struct err *err)
+{
+    f->files_fd = f->dest_fd;
+    if (!f->r->req.source.asset_dir)
+        return 0;
+    if (mkdirat(f->dest_fd, FETCH_ASSET_DIR, 0755) < 0 && errno != EEXIST)
+        return err_set(err, "cannot create \"%s\": %s", FETCH_ASSET_DIR, strerror(errno));
+    f->files_fd = openat(f->dest_fd, FETCH_ASSET_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    if (f->files_fd < 0)
+        return err_set(err, "cannot open \"%s\": %s", FETCH_ASSET_DIR, strerror(errno));
+    return 0;
+}
+
+static int fetch_steps(struct fetch *f, const char *dest, struct err *err)
+{
+    struct resource *r = f->r;
+    if (fetch_open_dest(dest, &f->dest_fd, err) < 0 || fetch_resolve(f, err) < 0 ||
+        github_list_assets(&r->gh, &f->rel, err) < 0 || fetch_plan(f, err) < 0)
+        return -1;
+    f->version_text = releases_version_of(&r->policy, f->rel.tag);
+    if (!f->version_text && !(f->version_text = strdup(f->rel.tag)))
+        return err_set(err, "out of memory");
+    if (github_resolve_commit(&r->gh, f->rel.tag, &f->commit_sha, err) < 0)
+        return -1;
+    if (!f->commit_sha)
+        log_warn("tag \"%s\" does not exist in %s/%s yet; commit_sha is empty", f->rel.tag,
+                 r->req.source.owner, r->req.source.repository);
+    if (r->req.get.skip_download) {
+        f->n_files = 0;
+        log_info("skip_download: writing metadata only");
+    } else {
+        fetch_add_sources(f);
+        if (fetch_open_files_dir(f, err) < 0 || fetch_download(f, err) < 0)
+            return -1;
+    }
+    return fetch_write_meta(f, err);
+}
+
+int fetch_run(struct resource *r, const char *dest, json_t **response, struct err *err)
+{
+    struct fetch f;
+    memset(&f, 0, sizeof(f));
+    f.r = r;
+    f.dest_fd = f.files_fd = -1;
+    *response = NULL;
+    int rc = fetch_steps(&f, dest, err);
+    if (rc == 0)
+        *response = fetch_response(&f);
+    if (f.files_fd >= 0 && f.files_fd != f.dest_fd)
+        close(f.files_fd);
+    if (f.dest_fd >= 0)
+        close(f.dest_fd);
+    free(f.files);
+    free(f.version_text);
+    free(f.commit_sha);
+    github_release_free(&f.rel);
+    return rc;
+}

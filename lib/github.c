@@ -1,0 +1,440 @@
+/* github.c - GitHub REST client: JSON GETs with pagination links and ETags,
+ * releases, assets and tag-to-commit resolution (see github.h). */
+#include "github.h"
+#include "buf.h"
+#include "log.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define GITHUB_ASSET_PAGES_MAX 100
+#define GITHUB_TAG_DEPTH_MAX 5
+
+int github_client_init(struct github_client *g, struct http_client *http,
+                       const struct request_source *src, struct err *err)
+{
+    memset(g, 0, sizeof(*g));
+    g->http = http;
+    g->src = src;
+    const char *accepts[2] = {"application/vnd.github+json", "application/octet-stream"};
+    struct curl_slist *lists[2] = {NULL, NULL};
+    for (int i = 0; i < 2; i++) {
+        struct curl_slist *l = http_add_header(NULL, "Accept: %s", accepts[i]);
+        l = l ? http_add_header(l, "X-GitHub-Api-Version: %s", GITHUB_API_VERSION) : NULL;
+        if (l && src->access_token)
+            l = http_add_header(l, "Authorization: Bearer %s", src->access_token);
+        if (!l) {
+            curl_slist_free_all(lists[0]);
+            return err_set(err, "out of memory");
+        }
+        lists[i] = l;
+    }
+    g->json_headers = lists[0];
+    g->octet_headers = lists[1];
+    return 0;
+}
+
+void github_client_cleanup(struct github_client *g)
+{
+    curl_slist_free_all(g->json_headers);
+    curl_slist_free_all(g->octet_headers);
+    g->json_headers = g->octet_headers = NULL;
+}
+
+char *github_repo_url(const struct github_client *g, const char *suffix)
+{
+    struct buf b = BUF_INIT(0);
+    if (buf_addf(&b, "%s/repos/%s/%s%s", g->src->github_api_url, g->src->owner,
+                 g->src->repository, suffix) < 0)
+        return NULL;
+    return buf_take(&b);
+}
+
+/* ---- JSON field access, each naming the field on error ---- */
+
+static int github_str(const json_t *obj, const char *key, int nullable, char **out,
+                      const char *where, struct err *err)
+{
+    json_t *v = json_object_get(obj, key);
+    *out = NULL;
+    if ((!v || json_is_null(v)) && nullable)
+        return 0;
+    if (!json_is_string(v))
+        return err_set(err, "%s: unexpected JSON: field \"%s\" is %s, not a string", where, key,
+                       v ? "of another type" : "missing");
+    *out = strdup(json_string_value(v));
+    return *out ? 0 : err_set(err, "out of memory");
+}
+
+static int github_int(const json_t *obj, const char *key, int64_t *out, const char *where,
+                      struct err *err)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!json_is_integer(v) || json_integer_value(v) < 0)
+        return err_set(err, "%s: unexpected JSON: field \"%s\" is not a non-negative integer",
+                       where, key);
+    *out = json_integer_value(v);
+    return 0;
+}
+
+static int github_bool(const json_t *obj, const char *key, int *out, const char *where,
+                       struct err *err)
+{
+    json_t *v = json_object_get(obj, key);
+    if (!json_is_boolean(v))
+        return err_set(err, "%s: unexpected JSON: field \"%s\" is not a boolean", where, key);
+    *out = json_is_true(v);
+    return 0;
+}
+
+static void github_asset_free(struct github_asset *a)
+{
+    free(a->name);
+    free(a->content_type);
+    free(a->state);
+    free(a->digest);
+    free(a->url);
+    memset(a, 0, sizeof(*a));
+}
+
+/* "sha256:<64 hex>" to lowercase hex; other algorithms are ignored. */
+static char *github_digest_hex(const char *digest)
+{
+    if (!digest || strncmp(digest, "sha256:", 7) != 0 || strlen(digest + 7) != 64)
+        return NULL;
+    char *hex = strdup(digest + 7);
+    for (char *p = hex; p && *p; p++) {
+        if (!isxdigit((unsigned char)*p)) {
+            free(hex);
+            return NULL;
+        }
+        *p = (char)tolower((unsigned char)*p);
+    }
+    return hex;
+}
+
+static int github_asset_from_json(const json_t *obj, struct github_asset *a, const char *where,
+                                  struct err *err)
+{
+    char *digest = NULL;
+    memset(a, 0, sizeof(*a));
+    if (!json_is_object(obj))
+        return err_set(err, "%s: unexpected JSON: an asset is not an object", where);
+    if (github_int(obj, "id", &a->id, where, err) < 0 ||
+        github_str(obj, "name", 0, &a->name, where, err) < 0 ||
+        github_str(obj, "content_type", 1, &a->content_type, where, err) < 0 ||
+        github_str(obj, "state", 0, &a->state, where, err) < 0 ||
+        github_int(obj, "size", &a->size, where, err) < 0 ||
+        github_str(obj, "url", 0, &a->url, where, err) < 0 ||
+        github_str(obj, "digest", 1, &digest, where, err) < 0) {
+        github_asset_free(a);
+        return -1;
+    }
+    a->digest = github_digest_hex(digest);
+    free(digest);
+    if (!a->content_type && !(a->content_type = strdup("application/octet-stream"))) {
+        github_asset_free(a);
+        return err_set(err, "out of memory");
+    }
+    return 0;
+}
+
+static void github_assets_free(struct github_asset *assets, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        github_asset_free(&assets[i]);
+    free(assets);
+}
+
+/* Append the assets of a JSON array to rel->assets. */
+static int github_assets_append(struct github_release *rel, const json_t *arr, const char *where,
+                                struct err *err)
+{
+    if (!json_is_array(arr))
+        return err_set(err, "%s: unexpected JSON: field \"assets\" is not an array", where);
+    size_t n = json_array_size(arr);
+    if (n == 0)
+        return 0;
+    struct github_asset *grown = realloc(rel->assets, (rel->n_assets + n) * sizeof(*grown));
+    if (!grown)
+        return err_set(err, "out of memory");
+    rel->assets = grown;
+    for (size_t i = 0; i < n; i++) {
+        if (github_asset_from_json(json_array_get(arr, i), &rel->assets[rel->n_assets], where,
+                                   err) < 0)
+            return -1;
+        rel->n_assets++;
+    }
+    return 0;
+}
+
+int github_release_from_json(const json_t *obj, struct github_release *rel, const char *where,
+                             struct err *err)
+{
+    memset(rel, 0, sizeof(*rel));
+    if (!json_is_object(obj))
+        return err_set(err, "%s: unexpected JSON: a release is not an object", where);
+    json_t *assets = json_object_get(obj, "assets");
+    if (github_int(obj, "id", &rel->id, where, err) < 0 ||
+        github_str(obj, "tag_name", 0, &rel->tag, where, err) < 0 ||
+        github_str(obj, "name", 1, &rel->name, where, err) < 0 ||
+        github_str(obj, "body", 1, &rel->body, where, err) < 0 ||
+        github_str(obj, "html_url", 1, &rel->html_url, where, err) < 0 ||
+        github_str(obj, "published_at", 1, &rel->published_at, where, err) < 0 ||
+        github_str(obj, "created_at", 1, &rel->created_at, where, err) < 0 ||
+        github_str(obj, "tarball_url", 1, &rel->tarball_url, where, err) < 0 ||
+        github_str(obj, "zipball_url", 1, &rel->zipball_url, where, err) < 0 ||
+        github_bool(obj, "draft", &rel->draft, where, err) < 0 ||
+        github_bool(obj, "prerelease", &rel->prerelease, where, err) < 0 ||
+        (assets && github_assets_append(rel, assets, where, err) < 0)) {
+        github_release_free(rel);
+        return -1;
+    }
+    return 0;
+}
+
+void github_release_free(struct github_release *rel)
+{
+    free(rel->tag);
+    free(rel->name);
+    free(rel->body);
+    free(rel->html_url);
+    free(rel->published_at);
+    free(rel->created_at);
+    free(rel->tarball_url);
+    free(rel->zipball_url);
+    github_assets_free(rel->assets, rel->n_assets);
+    memset(rel, 0, sizeof(*rel));
+}
+
+const char *github_release_time(const struct github_release *rel)
+{
+    if (rel->published_at)
+        return rel->published_at;
+    return rel->created_at ? rel->created_at : "";
+}
+
+/* Whether the Link parameters s[0..n) hold rel="next" (possibly among
+ * several space-separated relation types). */
+static int github_params_have_next(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 4 <= n; i++) {
+        if (strncasecmp(s + i, "rel=", 4) != 0)
+            continue;
+        size_t j = i + 4;
+        int quoted = j < n && s[j] == '"';
+        j += (size_t)quoted;
+        while (j < n) {
+            size_t k = j;
+            while (k < n && !strchr(" \";,", s[k]))
+                k++;
+            if (k - j == 4 && strncasecmp(s + j, "next", 4) == 0)
+                return 1;
+            if (!quoted || k >= n || s[k] != ' ')
+                break;
+            j = k + 1;
+        }
+    }
+    return 0;
+}
+
+char *github_link_next(const char *link)
+{
+    /* Link: <url>; rel="next", <url>; rel="last" */
+    const char *p = link;
+    while (p && (p = strchr(p, '<'))) {
+        const char *gt = strchr(p, '>');
+        if (!gt)
+            return NULL;
+        const char *next_lt = strchr(gt, '<');
+        size_t params = next_lt ? (size_t)(next_lt - gt) : strlen(gt);
+        if (github_params_have_next(gt + 1, params - 1))
+            return strndup(p + 1, (size_t)(gt - p - 1));
+        p = gt;
+    }
+    return NULL;
+}
+
+int github_get_json(struct github_client *g, const char *url, const char *etag, long *status,
+                    json_t **out, char **next, char **etag_out, struct err *err)
+{
+    struct http_xfer x;
+    struct curl_slist *headers = g->json_headers;
+    struct curl_slist extra = {NULL, NULL};
+    char line[512], value[2048];
+    int rc = -1;
+    *out = NULL;
+    if (next)
+        *next = NULL;
+    if (etag_out)
+        *etag_out = NULL;
+    if (etag) {
+        snprintf(line, sizeof(line), "If-None-Match: %s", etag);
+        extra.data = line;
+        extra.next = g->json_headers;
+        headers = &extra;
+    }
+    http_xfer_init(&x, "GET", url);
+    x.headers = headers;
+    x.follow_redirects = 1;
+    if (http_perform(g->http, &x, err) < 0)
+        goto done;
+    *status = x.status;
+    if (x.status == 304 || x.status == 404 || x.status == 422) {
+        rc = 0;
+        goto done;
+    }
+    if (x.status != 200) {
+        json_t *e = json_loadb(x.body_buf.ptr ? x.body_buf.ptr : "", x.body_buf.len, 0, NULL);
+        const char *msg = json_string_value(json_object_get(e, "message"));
+        err_set(err, "GET %s: HTTP %ld%s%s", url, x.status, msg ? ": " : "", msg ? msg : "");
+        json_decref(e);
+        goto done;
+    }
+    json_error_t je;
+    *out = json_loadb(buf_str(&x.body_buf), x.body_buf.len, 0, &je);
+    if (!*out) {
+        err_set(err, "GET %s: invalid JSON from GitHub: %s", url, je.text);
+        goto done;
+    }
+    if (next && http_header(&x, "link", value, sizeof(value)))
+        *next = github_link_next(value);
+    if (etag_out && http_header(&x, "etag", value, sizeof(value)))
+        *etag_out = strdup(value);
+    rc = 0;
+done:
+    http_xfer_cleanup(&x);
+    return rc;
+}
+
+int github_get_release(struct github_client *g, const char *id, const char *tag,
+                       struct github_release *rel, int *found, struct err *err)
+{
+    struct buf suffix = BUF_INIT(0);
+    char *escaped = NULL;
+    if (id) {
+        buf_addf(&suffix, "/releases/%s", id);
+    } else {
+        escaped = curl_easy_escape(NULL, tag, 0);
+        if (escaped)
+            buf_addf(&suffix, "/releases/tags/%s", escaped);
+        curl_free(escaped);
+    }
+    char *url = suffix.ptr ? github_repo_url(g, suffix.ptr) : NULL;
+    buf_free(&suffix);
+    if (!url)
+        return err_set(err, "out of memory");
+    long status = 0;
+    json_t *doc = NULL;
+    int rc = github_get_json(g, url, NULL, &status, &doc, NULL, NULL, err);
+    *found = rc == 0 && status == 200;
+    if (rc == 0 && status == 422)
+        rc = err_set(err, "GET %s: HTTP 422", url);
+    if (rc == 0 && *found)
+        rc = github_release_from_json(doc, rel, url, err);
+    json_decref(doc);
+    free(url);
+    return rc;
+}
+
+int github_list_assets(struct github_client *g, struct github_release *rel, struct err *err)
+{
+    struct buf suffix = BUF_INIT(0);
+    if (buf_addf(&suffix, "/releases/%lld/assets?per_page=%d", (long long)rel->id,
+                 GITHUB_PER_PAGE) < 0)
+        return err_set(err, "out of memory");
+    char *url = github_repo_url(g, suffix.ptr);
+    buf_free(&suffix);
+    github_assets_free(rel->assets, rel->n_assets);
+    rel->assets = NULL;
+    rel->n_assets = 0;
+    for (int page = 0; url; page++) {
+        long status = 0;
+        json_t *doc = NULL;
+        char *next = NULL;
+        int rc = page >= GITHUB_ASSET_PAGES_MAX
+                     ? err_set(err, "GET %s: more than %d pages of assets", url, page)
+                     : github_get_json(g, url, NULL, &status, &doc, &next, NULL, err);
+        if (rc == 0 && status != 200)
+            rc = err_set(err, "GET %s: HTTP %ld", url, status);
+        if (rc == 0)
+            rc = github_assets_append(rel, doc, url, err);
+        json_decref(doc);
+        free(url);
+        url = next;
+        if (rc < 0) {
+            free(url);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Follow a git ref object ({"type","sha"}) down to a commit sha. */
+static int github_peel(struct github_client *g, json_t *object, char **sha, struct err *err)
+{
+    for (int depth = 0; depth < GITHUB_TAG_DEPTH_MAX; depth++) {
+        const char *type = json_string_value(json_object_get(object, "type"));
+        const char *s = json_string_value(json_object_get(object, "sha"));
+        if (!type || !s)
+            return err_set(err, "unexpected JSON for a git ref: no object type or sha");
+        if (strcmp(type, "tag") != 0) {
+            *sha = strdup(s);
+            return *sha ? 0 : err_set(err, "out of memory");
+        }
+        struct buf suffix = BUF_INIT(0);
+        buf_addf(&suffix, "/git/tags/%s", s);
+        char *url = suffix.ptr ? github_repo_url(g, suffix.ptr) : NULL;
+        buf_free(&suffix);
+        long status = 0;
+        json_t *doc = NULL;
+        int rc = url ? github_get_json(g, url, NULL, &status, &doc, NULL, NULL, err)
+                     : err_set(err, "out of memory");
+        if (rc == 0 && status != 200)
+            rc = err_set(err, "GET %s: HTTP %ld", url, status);
+        free(url);
+        if (rc < 0) {
+            json_decref(doc);
+            return -1;
+        }
+        json_t *inner = json_incref(json_object_get(doc, "object"));
+        json_decref(doc);
+        if (depth > 0)
+            json_decref(object);
+        object = inner;
+        if (!object)
+            return err_set(err, "unexpected JSON for an annotated tag: no object");
+    }
+    return err_set(err, "tag chain deeper than %d", GITHUB_TAG_DEPTH_MAX);
+}
+
+int github_resolve_commit(struct github_client *g, const char *tag, char **sha, struct err *err)
+{
+    *sha = NULL;
+    char *escaped = curl_easy_escape(NULL, tag, 0);
+    struct buf suffix = BUF_INIT(0);
+    if (escaped)
+        buf_addf(&suffix, "/git/ref/tags/%s", escaped);
+    curl_free(escaped);
+    char *url = suffix.ptr ? github_repo_url(g, suffix.ptr) : NULL;
+    buf_free(&suffix);
+    if (!url)
+        return err_set(err, "out of memory");
+    long status = 0;
+    json_t *doc = NULL;
+    int rc = github_get_json(g, url, NULL, &status, &doc, NULL, NULL, err);
+    if (rc == 0 && status == 200) {
+        json_t *object = json_object_get(doc, "object");
+        if (json_is_object(object))
+            rc = github_peel(g, object, sha, err);
+        else
+            rc = err_set(err, "GET %s: unexpected JSON: no \"object\"", url);
+    } else if (rc == 0 && status != 404) {
+        rc = err_set(err, "GET %s: HTTP %ld", url, status);
+    }
+    json_decref(doc);
+    free(url);
+    return rc;
+}

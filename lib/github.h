@@ -1,0 +1,88 @@
+/* github.h - the GitHub REST client: releases, assets, tags.
+ *
+ * Every request carries Accept: application/vnd.github+json,
+ * X-GitHub-Api-Version: 2022-11-28 and, when a token is configured,
+ * Authorization: Bearer (which the http layer drops on a cross-host
+ * redirect). JSON from GitHub is checked for shape; anything unexpected is
+ * one error line naming the URL and the field. */
+#ifndef GRM_GITHUB_H
+#define GRM_GITHUB_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "http.h"
+#include "request.h"
+
+#define GITHUB_API_VERSION "2022-11-28"
+#define GITHUB_PER_PAGE 100
+
+struct github_asset {
+    int64_t id;
+    char *name;
+    char *content_type; /* "application/octet-stream" when GitHub gives none */
+    char *state;        /* "uploaded", "open", ... */
+    int64_t size;
+    char *digest;       /* lowercase sha256 hex from "sha256:<hex>", or NULL */
+    char *url;          /* API URL of the asset */
+};
+
+struct github_release {
+    int64_t id;
+    char *tag;
+    char *name;         /* NULL when GitHub says null */
+    char *body;         /* NULL when null */
+    char *html_url;
+    char *published_at; /* NULL for drafts */
+    char *created_at;
+    int draft, prerelease;
+    char *tarball_url, *zipball_url;
+    struct github_asset *assets;
+    size_t n_assets;
+};
+
+struct github_client {
+    struct http_client *http;          /* borrowed */
+    const struct request_source *src;  /* borrowed */
+    struct curl_slist *json_headers;   /* owned */
+    struct curl_slist *octet_headers;  /* owned: Accept: application/octet-stream */
+};
+
+int github_client_init(struct github_client *g, struct http_client *http,
+                       const struct request_source *src, struct err *err);
+void github_client_cleanup(struct github_client *g);
+
+/* "{api}/repos/{owner}/{repo}{suffix}" into a malloced string (NULL on OOM). */
+char *github_repo_url(const struct github_client *g, const char *suffix);
+
+/* Parse one release object (assets embedded when present). Returns 0, or -1
+ * with err naming `where` and the bad field. rel is freed on failure. */
+int github_release_from_json(const json_t *obj, struct github_release *rel, const char *where,
+                             struct err *err);
+void github_release_free(struct github_release *rel);
+/* Effective time of a release: published_at, else created_at, else "". */
+const char *github_release_time(const struct github_release *rel);
+
+/* GET a JSON document. Sends If-None-Match when etag is given. *status gets
+ * 200/304/404/422...; any status other than 200, 304, 404 and 422 is an error
+ * naming the URL. On 200 *out is a new reference; *next (if non-NULL) gets the
+ * malloced Link rel="next" URL or NULL; *etag_out (if non-NULL) the ETag. */
+int github_get_json(struct github_client *g, const char *url, const char *etag, long *status,
+                    json_t **out, char **next, char **etag_out, struct err *err);
+
+/* The release by id, or NULL id: by tag (GitHub never returns drafts by tag).
+ * *found is 0 when GitHub says 404. */
+int github_get_release(struct github_client *g, const char *id, const char *tag,
+                       struct github_release *rel, int *found, struct err *err);
+/* Replace rel->assets by the full, paginated asset list of the release. */
+int github_list_assets(struct github_client *g, struct github_release *rel, struct err *err);
+/* The commit a tag points at (annotated tags followed). *sha is malloced, or
+ * NULL when the tag does not exist. */
+int github_resolve_commit(struct github_client *g, const char *tag, char **sha, struct err *err);
+
+/* The rel="next" URL of a Link header value; malloced or NULL. */
+char *github_link_next(const char *link);
+
+#endif

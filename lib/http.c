@@ -1,0 +1,353 @@
+/* http.c - one attempt of a transfer: libcurl easy-handle setup, the body and
+ * header callbacks, progress lines and debug logging (see http.h; the retry
+ * loop lives in http_run.c). */
+#include "http.h"
+#include "http_internal.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HTTP_BODY_MAX_DEFAULT (32u * 1024 * 1024)
+#define HTTP_ERROR_BODY_MAX (64u * 1024)
+#define HTTP_PROGRESS_MS 5000
+#define HTTP_CURL_BUFFER (256L * 1024)
+
+const char *http_user_agent(void)
+{
+    return "github-release-mirror/" GRM_VERSION;
+}
+
+int64_t http_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void http_xfer_init(struct http_xfer *x, const char *method, const char *url)
+{
+    memset(x, 0, sizeof(*x));
+    x->method = method;
+    x->url = url;
+    x->upload_fd = -1;
+    buf_init(&x->body_buf, 0);
+    buf_init(&x->header_buf, 256 * 1024);
+}
+
+void http_xfer_cleanup(struct http_xfer *x)
+{
+    if (x->easy)
+        curl_easy_cleanup(x->easy);
+    x->easy = NULL;
+    curl_slist_free_all(x->sent_headers);
+    x->sent_headers = NULL;
+    free(x->cur_url);
+    x->cur_url = NULL;
+    buf_free(&x->body_buf);
+    buf_free(&x->header_buf);
+}
+
+int http_xfer_fail(struct http_xfer *x, const char *fmt, ...)
+{
+    if (x->failed)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->errmsg, sizeof(x->errmsg), fmt, ap);
+    va_end(ap);
+    x->failed = 1;
+    return -1;
+}
+
+struct curl_slist *http_add_header(struct curl_slist *list, const char *fmt, ...)
+{
+    char line[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    struct curl_slist *next = curl_slist_append(list, line);
+    if (!next)
+        curl_slist_free_all(list);
+    return next;
+}
+
+const char *http_header(const struct http_xfer *x, const char *name, char *out, size_t n)
+{
+    const char *found = NULL;
+    size_t found_len = 0, name_len = strlen(name);
+    const char *p = buf_str(&x->header_buf);
+    while (*p) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        if (len > name_len && p[name_len] == ':' && strncasecmp(p, name, name_len) == 0) {
+            found = p + name_len + 1;
+            found_len = len - name_len - 1;
+        }
+        p += len + (eol ? 1 : 0);
+    }
+    if (!found || n == 0)
+        return NULL;
+    while (found_len && (*found == ' ' || *found == '\t'))
+        found++, found_len--;
+    while (found_len && (found[found_len - 1] == '\r' || found[found_len - 1] == ' '))
+        found_len--;
+    if (found_len >= n)
+        found_len = n - 1;
+    memcpy(out, found, found_len);
+    out[found_len] = '\0';
+    return out;
+}
+
+/* "scheme://host:port" of url, for the same-origin test of redirects. */
+int http_origin(const char *url, char *out, size_t n)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL;
+    int rc = -1;
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+        for (char *h = host; *h; h++)
+            *h = (char)(*h >= 'A' && *h <= 'Z' ? *h + 32 : *h);
+        snprintf(out, n, "%s://%s:%s", scheme, host, port);
+        rc = 0;
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+void http_url_for_log(const char *url, char *out, size_t n)
+{
+    snprintf(out, n, "%s", url ? url : "");
+    char *q = strchr(out, '?');
+    if (q)
+        *q = '\0';
+}
+
+static int http_is_secret_header(const char *line)
+{
+    return strncasecmp(line, "authorization:", 14) == 0 ||
+           strncasecmp(line, "x-amz-security-token:", 21) == 0;
+}
+
+static void http_progress(struct http_xfer *x, int64_t n)
+{
+    x->progress_done += n;
+    if (!x->progress_label)
+        return;
+    int64_t now = http_now_ms();
+    int64_t moved = x->progress_done - x->last_progress_bytes;
+    if (now - x->last_progress_ms < HTTP_PROGRESS_MS)
+        return;
+    if (x->progress_total > 0 && moved * 10 < x->progress_total)
+        return;
+    double secs = (double)(now - x->start_ms) / 1000.0;
+    double rate = secs > 0 ? (double)x->progress_done / secs : 0;
+    if (x->progress_total > 0)
+        log_info("%s: %lld of %lld bytes (%d%%) at %.1f MiB/s", x->progress_label,
+                 (long long)x->progress_done, (long long)x->progress_total,
+                 (int)(x->progress_done * 100 / x->progress_total), rate / 1048576.0);
+    else
+        log_info("%s: %lld bytes at %.1f MiB/s", x->progress_label, (long long)x->progress_done,
+                 rate / 1048576.0);
+    x->last_progress_ms = now;
+    x->last_progress_bytes = x->progress_done;
+}
+
+static size_t http_on_header(char *data, size_t size, size_t nmemb, void *userp)
+{
+    struct http_xfer *x = userp;
+    size_t n = size * nmemb;
+    if (n >= 5 && strncmp(data, "HTTP/", 5) == 0)
+        buf_reset(&x->header_buf);
+    if (buf_add(&x->header_buf, data, n) < 0)
+        return 0;
+    if (log_debug_enabled() && n > 2)
+        log_debug("< %.*s", (int)(n - 2), data);
+    return n;
+}
+
+static size_t http_on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+    struct http_xfer *x = userp;
+    size_t n = size * nmemb;
+    long status = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    x->status = status;
+    if (status >= 200 && status < 300 && x->write) {
+        if (x->write(x, x->ctx, data, n) < 0)
+            return 0;
+        http_progress(x, (int64_t)n);
+        return n;
+    }
+    if (status >= 300 && status < 400)
+        return n; /* redirect bodies are dropped */
+    size_t cap = status >= 200 && status < 300
+                     ? (x->body_max ? x->body_max : HTTP_BODY_MAX_DEFAULT)
+                     : HTTP_ERROR_BODY_MAX;
+    if (x->body_buf.len + n > cap) {
+        if (status >= 300)
+            return n; /* keep the head of an error body, drop the rest */
+        http_xfer_fail(x, "response from %s is larger than %zu bytes", x->url, cap);
+        return 0;
+    }
+    x->body_buf.max = cap;
+    if (buf_add(&x->body_buf, data, n) < 0) {
+        http_xfer_fail(x, "out of memory reading %s", x->url);
+        return 0;
+    }
+    return n;
+}
+
+static size_t http_on_read(char *data, size_t size, size_t nmemb, void *userp)
+{
+    struct http_xfer *x = userp;
+    size_t want = size * nmemb;
+    if (x->upload_len > 0 && x->upload_fd >= 0) {
+        int64_t left = x->upload_len - x->upload_pos;
+        if (left <= 0)
+            return 0;
+        if ((int64_t)want > left)
+            want = (size_t)left;
+        ssize_t got;
+        do
+            got = pread(x->upload_fd, data, want, (off_t)(x->upload_offset + x->upload_pos));
+        while (got < 0 && errno == EINTR);
+        if (got <= 0) {
+            http_xfer_fail(x, "cannot read upload body: %s",
+                           got < 0 ? strerror(errno) : "file shrank");
+            return CURL_READFUNC_ABORT;
+        }
+        x->upload_pos += got;
+        http_progress(x, got);
+        return (size_t)got;
+    }
+    size_t left = x->body_len - (size_t)x->upload_pos;
+    if (want > left)
+        want = left;
+    memcpy(data, (const char *)x->body + x->upload_pos, want);
+    x->upload_pos += (int64_t)want;
+    return want;
+}
+
+/* The request headers for this attempt: the caller's, without Authorization
+ * once a redirect left the original origin. */
+static int http_build_headers(struct http_xfer *x)
+{
+    curl_slist_free_all(x->sent_headers);
+    x->sent_headers = NULL;
+    struct curl_slist *list = NULL;
+    for (struct curl_slist *h = x->headers; h; h = h->next) {
+        if (x->strip_auth && strncasecmp(h->data, "authorization:", 14) == 0)
+            continue;
+        list = curl_slist_append(list, h->data);
+        if (!list)
+            return -1;
+    }
+    list = curl_slist_append(list, "Expect:");
+    if (!list)
+        return -1;
+    x->sent_headers = list;
+    return 0;
+}
+
+static void http_debug_request(const struct http_xfer *x, const char *method)
+{
+    if (!log_debug_enabled())
+        return;
+    log_debug("> %s %s", method, x->cur_url);
+    for (struct curl_slist *h = x->sent_headers; h; h = h->next) {
+        if (http_is_secret_header(h->data))
+            log_debug("> %.*s ***", (int)(strchr(h->data, ':') - h->data + 1), h->data);
+        else
+            log_debug("> %s", h->data);
+    }
+}
+
+static void http_set_method(struct http_xfer *x, CURL *e, const char *method)
+{
+    int has_body = x->body != NULL || (x->upload_len > 0 && x->upload_fd >= 0);
+    int64_t size = x->upload_len > 0 && x->upload_fd >= 0 ? x->upload_len : (int64_t)x->body_len;
+    if (strcmp(method, "HEAD") == 0 || x->no_body) {
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+        if (strcmp(method, "HEAD") != 0)
+            curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+        return;
+    }
+    if (has_body || strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0) {
+        curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)(has_body ? size : 0));
+        curl_easy_setopt(e, CURLOPT_READFUNCTION, http_on_read);
+        curl_easy_setopt(e, CURLOPT_READDATA, x);
+    }
+    if (strcmp(method, "GET") != 0 && strcmp(method, "PUT") != 0)
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
+}
+
+static void http_set_tls(const struct http_client *c, CURL *e)
+{
+    if (c->insecure) {
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (c->ca_pem) {
+        struct curl_blob blob = {(void *)c->ca_pem, strlen(c->ca_pem), CURL_BLOB_COPY};
+        curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
+    }
+}
+
+int http_attempt_start(struct http_client *c, struct http_xfer *x)
+{
+    const char *method = x->method ? x->method : "GET";
+    x->status = 0;
+    x->upload_pos = 0;
+    x->curl_errbuf[0] = '\0';
+    buf_reset(&x->body_buf);
+    buf_reset(&x->header_buf);
+    if (x->prepare && x->prepare(x, x->ctx) < 0)
+        return -1;
+    if (http_build_headers(x) < 0)
+        return http_xfer_fail(x, "out of memory");
+    if (!x->easy && !(x->easy = curl_easy_init()))
+        return http_xfer_fail(x, "cannot create a curl handle");
+    CURL *e = x->easy;
+    curl_easy_reset(e);
+    curl_easy_setopt(e, CURLOPT_URL, x->cur_url);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->sent_headers);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, http_user_agent());
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, c->connect_timeout);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, c->low_speed_time);
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, HTTP_CURL_BUFFER);
+    curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, HTTP_CURL_BUFFER);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->curl_errbuf);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+    http_set_method(x, e, method);
+    http_set_tls(c, e);
+    if (!x->start_ms) {
+        x->start_ms = http_now_ms();
+        x->last_progress_ms = x->start_ms;
+    }
+    http_debug_request(x, method);
+    return 0;
+}

@@ -1,0 +1,20 @@
+/* http_internal.h - what http.c (one attempt) and http_run.c (the retry
+ * scheduler) share; not for use outside the http module. */
+#ifndef GRM_HTTP_INTERNAL_H
+#define GRM_HTTP_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http.h"
+
+/* Monotonic clock in milliseconds. */
+int64_t http_now_ms(void);
+/* Set up x->easy for the next attempt (calls x->prepare). 0, or -1 with x failed. */
+int http_attempt_start(struct http_client *c, struct http_xfer *x);
+/* "scheme://host:port" of url into out; 0 or -1 when url does not parse. */
+int http_origin(const char *url, char *out, size_t n);
+/* url without its query (signed download URLs carry tokens there). */
+void http_url_for_log(const char *url, char *out, size_t n);
+
+#endif

@@ -1,0 +1,61 @@
+/* releases.h - which GitHub releases are versions of this resource, and in
+ * what order: the source's release/pre_release/drafts flags, tag_filter,
+ * semver_constraint and order_by, shared by check, in (the version text) and
+ * out (latest.json and keep_versions). */
+#ifndef GRM_RELEASES_H
+#define GRM_RELEASES_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "github.h"
+#include "request.h"
+#include "versions.h"
+
+struct releases_policy {
+    const struct request_source *src;        /* borrowed */
+    struct versions_filter filter;
+    struct versions_constraint *constraint;  /* NULL when none */
+};
+
+/* One release that passed the policy. */
+struct releases_entry {
+    const struct github_release *rel; /* borrowed from the caller's array */
+    char *version;                    /* tag_filter capture, malloced */
+    struct semver semver;
+    int has_semver;
+};
+
+int releases_policy_init(struct releases_policy *p, const struct request_source *src,
+                         struct err *err);
+void releases_policy_free(struct releases_policy *p);
+
+/* The version text of a tag (tag_filter capture), malloced; NULL when the
+ * filter rejects the tag. */
+char *releases_version_of(const struct releases_policy *p, const char *tag);
+
+/* Order two releases by the policy (order_by version: semver precedence,
+ * then time, then id; order_by time: published_at (created_at for drafts),
+ * then id). <0 when a is older. */
+int releases_cmp(const struct releases_policy *p, const struct releases_entry *a,
+                 const struct releases_entry *b);
+
+/* Fill entry for rel; returns 1 when rel is a version under the policy, 0 when
+ * it is filtered out, -1 on OOM. Free with releases_entry_free. */
+int releases_entry_make(const struct releases_policy *p, const struct github_release *rel,
+                        struct releases_entry *e);
+void releases_entry_free(struct releases_entry *e);
+
+/* The releases that are versions, oldest first (*out malloced array). */
+int releases_select(const struct releases_policy *p, const struct github_release *rels, size_t n,
+                    struct releases_entry **out, size_t *n_out, struct err *err);
+void releases_entries_free(struct releases_entry *es, size_t n);
+
+/* What check prints from sorted entries: the index of the first one to print
+ * (through the end). Without a version: the latest. With one: that version
+ * and every newer one; when it is gone, the newer ones by the ordering; when
+ * nothing is newer, the latest. n == 0 gives 0 (nothing to print). */
+size_t releases_check_from(const struct releases_policy *p, const struct releases_entry *es,
+                           size_t n, const struct request_version *v);
+
+#endif

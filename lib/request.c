@@ -1,0 +1,788 @@
+/* request.c - parse and validate the Concourse request read from stdin.
+ *
+ * Each section (request, source, source.mirror, version, params) is unpacked
+ * with one strict jansson call taking every field as an optional "o", so
+ * unknown keys are refused by jansson; types, required fields and values are
+ * then checked here, so that every message names the field by its path.
+ * JSON null counts as absent for every field. */
+#include "request.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "buf.h"
+#include "log.h"
+#include "versions.h"
+
+#define REQUEST_MAX_BYTES (1024 * 1024)
+#define MIB ((json_int_t)1024 * 1024)
+#define GIB (MIB * 1024)
+
+#define DEFAULT_API_URL "https://api.github.com"
+#define DEFAULT_TAG_FILTER "^v?([^v].*)"
+#define DEFAULT_REGION "us-east-1"
+#define DEFAULT_KEY_TEMPLATE "{owner}/{repository}/{tag}/{asset}"
+#define DEFAULT_CONCURRENCY 4
+#define PEM_MARKER "-----BEGIN CERTIFICATE-----"
+
+/* ---- generic field helpers ---------------------------------------------- */
+
+static int absent(const json_t *v)
+{
+    return v == NULL || json_is_null(v);
+}
+
+static const char *type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return "object";
+    case JSON_ARRAY:
+        return "array";
+    case JSON_STRING:
+        return "string";
+    case JSON_INTEGER:
+        return "integer";
+    case JSON_REAL:
+        return "real";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "boolean";
+    default:
+        return "null";
+    }
+}
+
+static int type_err(struct err *err, const char *path, const char *want, const json_t *v)
+{
+    return err_set(err, "invalid %s: expected %s, got %s", path, want, type_name(v));
+}
+
+static int missing(struct err *err, const char *section, const char *field)
+{
+    return err_set(err, "invalid %s: missing required field \"%s\"", section, field);
+}
+
+/* Copy s into out (size n) with its first letter lowercased: libc and libcurl
+ * texts are capitalized. Returns out. */
+static const char *lower_first(const char *s, char *out, size_t n)
+{
+    snprintf(out, n, "%s", s);
+    out[0] = (char)tolower((unsigned char)out[0]);
+    return out;
+}
+
+/* Replace *dst (a default or NULL) by a copy of s. */
+static int set_str(char **dst, const char *s, struct err *err)
+{
+    char *copy = strdup(s);
+    if (!copy)
+        return err_set(err, "out of memory");
+    free(*dst);
+    *dst = copy;
+    return 0;
+}
+
+/* Optional string: absent leaves *dst (the default) alone. */
+static int get_str(const json_t *v, const char *path, char **dst, struct err *err)
+{
+    if (absent(v))
+        return 0;
+    if (!json_is_string(v))
+        return type_err(err, path, "a string", v);
+    return set_str(dst, json_string_value(v), err);
+}
+
+/* Optional string where "" counts as absent (tokens and keys). */
+static int get_nonempty(const json_t *v, const char *path, char **dst, struct err *err)
+{
+    if (get_str(v, path, dst, err) < 0)
+        return -1;
+    if (*dst && !**dst) {
+        free(*dst);
+        *dst = NULL;
+    }
+    return 0;
+}
+
+/* get_nonempty(), and registered for redaction at once. */
+static int get_secret(const json_t *v, const char *path, char **dst, struct err *err)
+{
+    if (get_nonempty(v, path, dst, err) < 0)
+        return -1;
+    log_add_secret(*dst);
+    return 0;
+}
+
+static int get_bool(const json_t *v, const char *path, int *dst, struct err *err)
+{
+    if (absent(v))
+        return 0;
+    if (!json_is_boolean(v))
+        return type_err(err, path, "a boolean", v);
+    *dst = json_is_true(v);
+    return 0;
+}
+
+/* Optional integer within [min, max]; absent leaves *dst alone. */
+static int get_int(const json_t *v, const char *path, json_int_t min, json_int_t max,
+                   json_int_t *dst, struct err *err)
+{
+    if (absent(v))
+        return 0;
+    if (!json_is_integer(v))
+        return type_err(err, path, "an integer", v);
+    json_int_t n = json_integer_value(v);
+    if (n < min)
+        return err_set(err, "invalid %s: must be at least %" JSON_INTEGER_FORMAT, path, min);
+    if (n > max)
+        return err_set(err, "invalid %s: must be at most %" JSON_INTEGER_FORMAT, path, max);
+    *dst = n;
+    return 0;
+}
+
+/* get_int() for an int field. */
+static int get_small_int(const json_t *v, const char *path, int min, int max, int *dst,
+                         struct err *err)
+{
+    json_int_t n = *dst;
+    if (get_int(v, path, min, max, &n, err) < 0)
+        return -1;
+    *dst = (int)n;
+    return 0;
+}
+
+/* One of two string values: *dst is set to 1 for `one`, 0 for `zero`. */
+static int get_choice(const json_t *v, const char *path, const char *zero, const char *one,
+                      int *dst, struct err *err)
+{
+    if (absent(v))
+        return 0;
+    if (!json_is_string(v))
+        return type_err(err, path, "a string", v);
+    const char *s = json_string_value(v);
+    if (strcmp(s, zero) != 0 && strcmp(s, one) != 0)
+        return err_set(err, "invalid %s: must be \"%s\" or \"%s\", got \"%s\"", path, zero, one, s);
+    *dst = strcmp(s, one) == 0;
+    return 0;
+}
+
+static void free_strv(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* Optional array of non-empty glob strings, stored NULL-terminated in *dst
+ * (non-NULL even when the array is empty). */
+static int get_globs(const json_t *v, const char *path, char ***dst, size_t *n, struct err *err)
+{
+    if (absent(v))
+        return 0;
+    if (!json_is_array(v))
+        return type_err(err, path, "an array of strings", v);
+    size_t len = json_array_size(v);
+    char **g = calloc(len + 1, sizeof(*g));
+    if (!g)
+        return err_set(err, "out of memory");
+    *dst = g;
+    for (size_t i = 0; i < len; i++) {
+        const json_t *item = json_array_get(v, i);
+        if (!json_is_string(item))
+            return err_set(err, "invalid %s[%zu]: expected a string, got %s", path, i,
+                           type_name(item));
+        const char *s = json_string_value(item);
+        if (!*s || strcmp(s, "!") == 0)
+            return err_set(err, "invalid %s[%zu]: must not be an empty pattern", path, i);
+        if (!(g[i] = strdup(s)))
+            return err_set(err, "out of memory");
+        *n = i + 1;
+    }
+    return 0;
+}
+
+/* ---- value checks ------------------------------------------------------- */
+
+static int all_of(const char *s, const char *set)
+{
+    return *s && strspn(s, set) == strlen(s);
+}
+
+#define NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
+
+/* A GitHub owner or repository name. */
+static int check_name(const char *path, const char *s, struct err *err)
+{
+    if (!*s)
+        return err_set(err, "invalid %s: must not be empty", path);
+    if (!all_of(s, NAME_CHARS) || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+        return err_set(err,
+                       "invalid %s \"%s\": must match [A-Za-z0-9._-]+ and not be "
+                       "\".\" or \"..\"",
+                       path, s);
+    return 0;
+}
+
+static int check_pem(const char *path, const char *s, struct err *err)
+{
+    if (s && !strstr(s, PEM_MARKER))
+        return err_set(err, "invalid %s: not a PEM certificate (no \"%s\" line)", path, PEM_MARKER);
+    return 0;
+}
+
+/* The parts of a parsed URL that check_url() refuses. */
+static int url_refuse(CURLU *u, const char *path, const char *s, int root_only, struct err *err)
+{
+    char *scheme = NULL, *part = NULL;
+    int rc = -1;
+    if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
+        err_set(err, "invalid %s: not a URL", path);
+    else if (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)
+        err_set(err, "invalid %s: scheme must be http or https, got \"%s\"", path, scheme);
+    else if (strncmp(s + strlen(scheme), "://", 3) != 0 || s[strlen(scheme) + 3] == '/')
+        err_set(err, "invalid %s: must be an absolute URL with a host", path);
+    else if (curl_url_get(u, CURLUPART_USER, &part, 0) == CURLUE_OK ||
+             curl_url_get(u, CURLUPART_PASSWORD, &part, 0) == CURLUE_OK)
+        err_set(err, "invalid %s: must not contain credentials", path);
+    else if (strchr(s, '?'))
+        err_set(err, "invalid %s: must not contain a query", path);
+    else if (strchr(s, '#'))
+        err_set(err, "invalid %s: must not contain a fragment", path);
+    else if (root_only &&
+             (curl_url_get(u, CURLUPART_PATH, &part, 0) != CURLUE_OK || strcmp(part, "/") != 0))
+        err_set(err, "invalid %s: must not contain a path", path);
+    else
+        rc = 0;
+    curl_free(scheme);
+    curl_free(part);
+    return rc;
+}
+
+/* An absolute http(s) URL with a host and without credentials, query or
+ * fragment (and without a path when root_only); one trailing '/' is stripped
+ * from *url in place. The URL itself is never quoted: it may hold a secret. */
+static int check_url(const char *path, char *url, int root_only, struct err *err)
+{
+    char why[128];
+    CURLU *u = curl_url();
+    if (!u)
+        return err_set(err, "out of memory");
+    CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
+    int rc = uc ? err_set(err, "invalid %s: not a URL (%s)", path,
+                          lower_first(curl_url_strerror(uc), why, sizeof(why)))
+                : url_refuse(u, path, url, root_only, err);
+    curl_url_cleanup(u);
+    size_t len = strlen(url);
+    if (rc == 0 && len && url[len - 1] == '/')
+        url[len - 1] = '\0';
+    return rc;
+}
+
+static int check_regex(const char *path, const char *pattern, struct err *err)
+{
+    regex_t re;
+    char msg[256], lower[256];
+    if (!*pattern)
+        return err_set(err, "invalid %s: must not be empty", path);
+    int rc = regcomp(&re, pattern, REG_EXTENDED);
+    if (rc == 0) {
+        regfree(&re);
+        return 0;
+    }
+    regerror(rc, &re, msg, sizeof(msg));
+    return err_set(err, "invalid %s \"%s\": %s", path, pattern,
+                   lower_first(msg, lower, sizeof(lower)));
+}
+
+static int check_constraint(const char *path, const char *text, struct err *err)
+{
+    struct err inner;
+    err_clear(&inner);
+    static const char own[] = "invalid semver_constraint ";
+    struct versions_constraint *c = versions_constraint_parse(text, &inner);
+    if (c) {
+        versions_constraint_free(c);
+        return 0;
+    }
+    /* versions.c quotes the bad term: keep that, under our path */
+    if (strncmp(inner.msg, own, sizeof(own) - 1) == 0)
+        return err_set(err, "invalid %s %s", path, inner.msg + sizeof(own) - 1);
+    return err_set(err, "invalid %s \"%s\": %s", path, text, inner.msg);
+}
+
+static int is_placeholder(const char *p, size_t n)
+{
+    static const char *const names[] = {"{owner}", "{repository}", "{tag}", "{version}", "{asset}"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strlen(names[i]) == n && strncmp(p, names[i], n) == 0)
+            return 1;
+    return 0;
+}
+
+static int check_key_template(const char *path, const char *t, struct err *err)
+{
+    if (t[0] == '/')
+        return err_set(err, "invalid %s: must not start with '/'", path);
+    for (const char *p = strchr(t, '{'); p; p = strchr(p, '{')) {
+        const char *end = strchr(p, '}');
+        if (!end)
+            return err_set(err, "invalid %s: unterminated placeholder \"%s\"", path, p);
+        if (!is_placeholder(p, (size_t)(end - p + 1)))
+            return err_set(err, "invalid %s: unknown placeholder \"%.*s\"", path,
+                           (int)(end - p + 1), p);
+        p = end + 1;
+    }
+    if (!strstr(t, "{asset}"))
+        return err_set(err, "invalid %s: must contain \"{asset}\"", path);
+    return 0;
+}
+
+/* A relative path without ".." components. */
+static int check_relative(const char *path, const char *s, struct err *err)
+{
+    if (!*s)
+        return err_set(err, "invalid %s: must not be empty", path);
+    if (s[0] == '/')
+        return err_set(err, "invalid %s \"%s\": must be a relative path", path, s);
+    for (const char *c = s; c; c = strchr(c, '/')) {
+        c += *c == '/';
+        if (strncmp(c, "..", 2) == 0 && (c[2] == '/' || c[2] == '\0'))
+            return err_set(err, "invalid %s \"%s\": must not contain \"..\" components", path, s);
+    }
+    return 0;
+}
+
+/* ---- source.mirror ------------------------------------------------------ */
+
+struct mirror_json {
+    json_t *bucket, *endpoint, *region, *access_key_id, *secret_access_key, *session_token,
+        *path_style, *prefix, *key_template, *skip_ssl_verification, *ca_cert,
+        *server_side_encryption, *sse_kms_key_id, *storage_class, *checksum, *part_size,
+        *concurrency;
+};
+
+static int unpack_mirror(json_t *obj, struct mirror_json *f, struct err *err)
+{
+    json_error_t je;
+    if (!json_is_object(obj))
+        return type_err(err, "source.mirror", "an object", obj);
+    if (json_unpack_ex(
+            obj, &je, JSON_STRICT,
+            "{s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o "
+            "s?o}",
+            "bucket", &f->bucket, "endpoint", &f->endpoint, "region", &f->region, "access_key_id",
+            &f->access_key_id, "secret_access_key", &f->secret_access_key, "session_token",
+            &f->session_token, "path_style", &f->path_style, "prefix", &f->prefix, "key_template",
+            &f->key_template, "skip_ssl_verification", &f->skip_ssl_verification, "ca_cert",
+            &f->ca_cert, "server_side_encryption", &f->server_side_encryption, "sse_kms_key_id",
+            &f->sse_kms_key_id, "storage_class", &f->storage_class, "checksum", &f->checksum,
+            "part_size", &f->part_size, "concurrency", &f->concurrency) < 0)
+        return err_set(err, "invalid source.mirror: %s", je.text);
+    return 0;
+}
+
+/* Where the bucket is and how to reach it. */
+static int mirror_location(const struct mirror_json *f, struct request_mirror *m, struct err *err)
+{
+    if (get_str(f->bucket, "source.mirror.bucket", &m->bucket, err) < 0 ||
+        get_str(f->endpoint, "source.mirror.endpoint", &m->endpoint, err) < 0 ||
+        get_str(f->region, "source.mirror.region", &m->region, err) < 0 ||
+        get_bool(f->skip_ssl_verification, "source.mirror.skip_ssl_verification",
+                 &m->skip_ssl_verification, err) < 0 ||
+        get_str(f->ca_cert, "source.mirror.ca_cert", &m->ca_cert, err) < 0)
+        return -1;
+    if (m->bucket && !all_of(m->bucket, NAME_CHARS))
+        return err_set(err, "invalid source.mirror.bucket \"%s\": must match [A-Za-z0-9._-]+",
+                       m->bucket);
+    if (m->endpoint && check_url("source.mirror.endpoint", m->endpoint, 1, err) < 0)
+        return -1;
+    if (!all_of(m->region, "abcdefghijklmnopqrstuvwxyz0123456789-"))
+        return err_set(err, "invalid source.mirror.region \"%s\": must match [a-z0-9-]+",
+                       m->region);
+    m->path_style = m->endpoint != NULL;
+    if (get_bool(f->path_style, "source.mirror.path_style", &m->path_style, err) < 0)
+        return -1;
+    return check_pem("source.mirror.ca_cert", m->ca_cert, err);
+}
+
+static int mirror_credentials(const struct mirror_json *f, struct request_mirror *m,
+                              struct err *err)
+{
+    if (get_nonempty(f->access_key_id, "source.mirror.access_key_id", &m->access_key_id, err) < 0 ||
+        get_secret(f->secret_access_key, "source.mirror.secret_access_key", &m->secret_access_key,
+                   err) < 0 ||
+        get_secret(f->session_token, "source.mirror.session_token", &m->session_token, err) < 0)
+        return -1;
+    if (!m->access_key_id != !m->secret_access_key)
+        return err_set(err, "invalid source.mirror: access_key_id and secret_access_key must be "
+                            "given together");
+    if (m->session_token && !m->access_key_id)
+        return err_set(err, "invalid source.mirror.session_token: requires access_key_id and "
+                            "secret_access_key");
+    return 0;
+}
+
+static int mirror_encryption(const struct mirror_json *f, struct request_mirror *m, struct err *err)
+{
+    int kms = 0;
+    if (get_choice(f->server_side_encryption, "source.mirror.server_side_encryption", "AES256",
+                   "aws:kms", &kms, err) < 0 ||
+        get_str(f->server_side_encryption, "source.mirror.server_side_encryption",
+                &m->server_side_encryption, err) < 0 ||
+        get_str(f->sse_kms_key_id, "source.mirror.sse_kms_key_id", &m->sse_kms_key_id, err) < 0)
+        return -1;
+    if (m->sse_kms_key_id && !(m->server_side_encryption && kms))
+        return err_set(err, "invalid source.mirror.sse_kms_key_id: requires "
+                            "server_side_encryption \"aws:kms\"");
+    return 0;
+}
+
+/* How objects are named and written. */
+static int mirror_objects(const struct mirror_json *f, struct request_mirror *m, struct err *err)
+{
+    json_int_t part = m->part_size;
+    if (get_str(f->prefix, "source.mirror.prefix", &m->prefix, err) < 0 ||
+        get_str(f->key_template, "source.mirror.key_template", &m->key_template, err) < 0 ||
+        get_str(f->storage_class, "source.mirror.storage_class", &m->storage_class, err) < 0 ||
+        get_choice(f->checksum, "source.mirror.checksum", "none", "sha256", &m->checksum_sha256,
+                   err) < 0 ||
+        get_int(f->part_size, "source.mirror.part_size", INT64_MIN, INT64_MAX, &part, err) < 0 ||
+        get_small_int(f->concurrency, "source.mirror.concurrency", 1, 64, &m->concurrency, err) < 0)
+        return -1;
+    if (m->prefix[0] == '/')
+        return err_set(err, "invalid source.mirror.prefix: must not start with '/'");
+    if (check_key_template("source.mirror.key_template", m->key_template, err) < 0)
+        return -1;
+    if (m->storage_class && !all_of(m->storage_class, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_"))
+        return err_set(err, "invalid source.mirror.storage_class \"%s\": must match [A-Z_]+",
+                       m->storage_class);
+    if (part < 5 * MIB)
+        return err_set(err,
+                       "invalid source.mirror.part_size: must be at least "
+                       "%" JSON_INTEGER_FORMAT " (5 MiB)",
+                       5 * MIB);
+    if (part > 5 * GIB)
+        return err_set(err,
+                       "invalid source.mirror.part_size: must be at most %" JSON_INTEGER_FORMAT
+                       " (5 GiB)",
+                       5 * GIB);
+    m->part_size = part;
+    return 0;
+}
+
+static int parse_mirror(json_t *obj, struct request_mirror *m, struct err *err)
+{
+    struct mirror_json f = {0};
+    if (absent(obj))
+        return 0;
+    if (unpack_mirror(obj, &f, err) < 0 || mirror_location(&f, m, err) < 0 ||
+        mirror_credentials(&f, m, err) < 0 || mirror_encryption(&f, m, err) < 0 ||
+        mirror_objects(&f, m, err) < 0)
+        return -1;
+    m->present = 1;
+    return 0;
+}
+
+/* ---- source ------------------------------------------------------------- */
+
+struct source_json {
+    json_t *owner, *repository, *access_token, *github_api_url, *insecure, *ca_cert, *release,
+        *pre_release, *drafts, *tag_filter, *semver_constraint, *order_by, *globs, *asset_dir,
+        *debug, *max_rate_limit_wait, *mirror;
+};
+
+static int unpack_source(json_t *obj, struct source_json *f, struct err *err)
+{
+    json_error_t je;
+    if (!json_is_object(obj))
+        return type_err(err, "source", "an object", obj);
+    if (json_unpack_ex(obj, &je, JSON_STRICT,
+                       "{s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o "
+                       "s?o s?o s?o}",
+                       "owner", &f->owner, "repository", &f->repository, "access_token",
+                       &f->access_token, "github_api_url", &f->github_api_url, "insecure",
+                       &f->insecure, "ca_cert", &f->ca_cert, "release", &f->release, "pre_release",
+                       &f->pre_release, "drafts", &f->drafts, "tag_filter", &f->tag_filter,
+                       "semver_constraint", &f->semver_constraint, "order_by", &f->order_by,
+                       "globs", &f->globs, "asset_dir", &f->asset_dir, "debug", &f->debug,
+                       "max_rate_limit_wait", &f->max_rate_limit_wait, "mirror", &f->mirror) < 0)
+        return err_set(err, "invalid source: %s", je.text);
+    return 0;
+}
+
+/* Which repository, and how to talk to GitHub. */
+static int source_github(const struct source_json *f, struct request_source *s, struct err *err)
+{
+    if (absent(f->owner))
+        return missing(err, "source", "owner");
+    if (absent(f->repository))
+        return missing(err, "source", "repository");
+    if (get_str(f->owner, "source.owner", &s->owner, err) < 0 ||
+        check_name("source.owner", s->owner, err) < 0 ||
+        get_str(f->repository, "source.repository", &s->repository, err) < 0 ||
+        check_name("source.repository", s->repository, err) < 0 ||
+        get_secret(f->access_token, "source.access_token", &s->access_token, err) < 0 ||
+        get_str(f->github_api_url, "source.github_api_url", &s->github_api_url, err) < 0 ||
+        check_url("source.github_api_url", s->github_api_url, 0, err) < 0 ||
+        get_bool(f->insecure, "source.insecure", &s->insecure, err) < 0 ||
+        get_str(f->ca_cert, "source.ca_cert", &s->ca_cert, err) < 0 ||
+        check_pem("source.ca_cert", s->ca_cert, err) < 0)
+        return -1;
+    return 0;
+}
+
+/* Which releases, versions and assets count. */
+static int source_selection(const struct source_json *f, struct request_source *s, struct err *err)
+{
+    int by_time = 0;
+    if (get_bool(f->release, "source.release", &s->release, err) < 0 ||
+        get_bool(f->pre_release, "source.pre_release", &s->pre_release, err) < 0 ||
+        get_bool(f->drafts, "source.drafts", &s->drafts, err) < 0 ||
+        get_str(f->tag_filter, "source.tag_filter", &s->tag_filter, err) < 0 ||
+        check_regex("source.tag_filter", s->tag_filter, err) < 0 ||
+        get_nonempty(f->semver_constraint, "source.semver_constraint", &s->semver_constraint, err) <
+            0 ||
+        get_choice(f->order_by, "source.order_by", "version", "time", &by_time, err) < 0 ||
+        get_globs(f->globs, "source.globs", &s->globs, &s->n_globs, err) < 0 ||
+        get_bool(f->asset_dir, "source.asset_dir", &s->asset_dir, err) < 0)
+        return -1;
+    s->order_by = by_time ? REQUEST_ORDER_TIME : REQUEST_ORDER_VERSION;
+    if (s->semver_constraint &&
+        check_constraint("source.semver_constraint", s->semver_constraint, err) < 0)
+        return -1;
+    return 0;
+}
+
+static int parse_source(json_t *obj, enum request_kind kind, struct request_source *s,
+                        struct err *err)
+{
+    struct source_json f = {0};
+    json_int_t wait = s->max_rate_limit_wait;
+    if (unpack_source(obj, &f, err) < 0 || get_bool(f.debug, "source.debug", &s->debug, err) < 0)
+        return -1;
+    if (s->debug)
+        log_set_debug(1);
+    if (source_github(&f, s, err) < 0 || source_selection(&f, s, err) < 0 ||
+        get_int(f.max_rate_limit_wait, "source.max_rate_limit_wait", 0, 3600, &wait, err) < 0 ||
+        parse_mirror(f.mirror, &s->mirror, err) < 0)
+        return -1;
+    s->max_rate_limit_wait = (long)wait;
+    if (kind == REQUEST_OUT && !s->mirror.present)
+        return missing(err, "source", "mirror");
+    if (kind == REQUEST_OUT && !s->mirror.bucket)
+        return missing(err, "source.mirror", "bucket");
+    return 0;
+}
+
+/* ---- version and params ------------------------------------------------- */
+
+static int parse_version(json_t *obj, struct request_version *v, struct err *err)
+{
+    json_t *tag = NULL, *id = NULL, *timestamp = NULL;
+    json_error_t je;
+    if (!json_is_object(obj))
+        return type_err(err, "version", "an object", obj);
+    if (json_unpack_ex(obj, &je, JSON_STRICT, "{s?o s?o s?o}", "tag", &tag, "id", &id, "timestamp",
+                       &timestamp) < 0)
+        return err_set(err, "invalid version: %s", je.text);
+    if (absent(tag))
+        return missing(err, "version", "tag");
+    if (get_str(tag, "version.tag", &v->tag, err) < 0 ||
+        get_str(id, "version.id", &v->id, err) < 0 ||
+        get_str(timestamp, "version.timestamp", &v->timestamp, err) < 0)
+        return -1;
+    if (!*v->tag)
+        return err_set(err, "invalid version.tag: must not be empty");
+    if (v->id && !all_of(v->id, "0123456789"))
+        return err_set(err, "invalid version.id \"%s\": must be decimal digits", v->id);
+    v->present = 1;
+    return 0;
+}
+
+static int parse_get_params(json_t *obj, struct request_get_params *p, struct err *err)
+{
+    json_t *globs = NULL, *tarball = NULL, *zip = NULL, *skip = NULL, *concurrency = NULL;
+    json_error_t je;
+    if (absent(obj))
+        return 0;
+    if (!json_is_object(obj))
+        return type_err(err, "params", "an object", obj);
+    if (json_unpack_ex(obj, &je, JSON_STRICT, "{s?o s?o s?o s?o s?o}", "globs", &globs,
+                       "include_source_tarball", &tarball, "include_source_zip", &zip,
+                       "skip_download", &skip, "concurrency", &concurrency) < 0)
+        return err_set(err, "invalid params: %s", je.text);
+    if (get_globs(globs, "params.globs", &p->globs, &p->n_globs, err) < 0 ||
+        get_bool(tarball, "params.include_source_tarball", &p->include_source_tarball, err) < 0 ||
+        get_bool(zip, "params.include_source_zip", &p->include_source_zip, err) < 0 ||
+        get_bool(skip, "params.skip_download", &p->skip_download, err) < 0 ||
+        get_small_int(concurrency, "params.concurrency", 1, 64, &p->concurrency, err) < 0)
+        return -1;
+    return 0;
+}
+
+/* Absent or null params read as {}, so the message names "from". */
+static int parse_put_params(json_t *obj, struct request_put_params *p, struct err *err)
+{
+    json_t *from = NULL, *force = NULL, *keep = NULL;
+    json_error_t je;
+    if (!absent(obj) && !json_is_object(obj))
+        return type_err(err, "params", "an object", obj);
+    if (!absent(obj) && json_unpack_ex(obj, &je, JSON_STRICT, "{s?o s?o s?o}", "from", &from,
+                                       "force", &force, "keep_versions", &keep) < 0)
+        return err_set(err, "invalid params: %s", je.text);
+    if (absent(from))
+        return missing(err, "params", "from");
+    if (get_str(from, "params.from", &p->from, err) < 0 ||
+        check_relative("params.from", p->from, err) < 0 ||
+        get_bool(force, "params.force", &p->force, err) < 0 ||
+        get_small_int(keep, "params.keep_versions", 0, INT_MAX, &p->keep_versions, err) < 0)
+        return -1;
+    return 0;
+}
+
+/* ---- the request -------------------------------------------------------- */
+
+/* Zero req and fill every default. */
+static int request_init(struct request *req, enum request_kind kind, struct err *err)
+{
+    struct request_source *s = &req->source;
+    memset(req, 0, sizeof(*req));
+    req->kind = kind;
+    s->release = 1;
+    s->max_rate_limit_wait = 60;
+    s->mirror.part_size = 16 * MIB;
+    s->mirror.concurrency = DEFAULT_CONCURRENCY;
+    req->get.concurrency = DEFAULT_CONCURRENCY;
+    if (set_str(&s->github_api_url, DEFAULT_API_URL, err) < 0 ||
+        set_str(&s->tag_filter, DEFAULT_TAG_FILTER, err) < 0 ||
+        set_str(&s->mirror.region, DEFAULT_REGION, err) < 0 ||
+        set_str(&s->mirror.prefix, "", err) < 0 ||
+        set_str(&s->mirror.key_template, DEFAULT_KEY_TEMPLATE, err) < 0)
+        return -1;
+    return 0;
+}
+
+static int parse_root(json_t *root, enum request_kind kind, struct request *req, struct err *err)
+{
+    json_t *source = NULL, *version = NULL, *params = NULL;
+    json_error_t je;
+    int rc;
+    if (!json_is_object(root))
+        return err_set(err, "invalid request: expected a JSON object, got %s", type_name(root));
+    if (kind == REQUEST_CHECK)
+        rc = json_unpack_ex(root, &je, JSON_STRICT, "{s?o s?o}", "source", &source, "version",
+                            &version);
+    else if (kind == REQUEST_IN)
+        rc = json_unpack_ex(root, &je, JSON_STRICT, "{s?o s?o s?o}", "source", &source, "version",
+                            &version, "params", &params);
+    else
+        rc = json_unpack_ex(root, &je, JSON_STRICT, "{s?o s?o}", "source", &source, "params",
+                            &params);
+    if (rc < 0)
+        return err_set(err, "invalid request: %s", je.text);
+    if (absent(source))
+        return missing(err, "request", "source");
+    if (parse_source(source, kind, &req->source, err) < 0)
+        return -1;
+    if (kind == REQUEST_IN && absent(version))
+        return missing(err, "request", "version");
+    if (!absent(version) && parse_version(version, &req->version, err) < 0)
+        return -1;
+    if (kind == REQUEST_IN)
+        return parse_get_params(params, &req->get, err);
+    if (kind == REQUEST_OUT)
+        return parse_put_params(params, &req->put, err);
+    return 0;
+}
+
+int request_parse(const char *json, size_t len, enum request_kind kind, struct request *req,
+                  struct err *err)
+{
+    json_error_t je;
+    json_t *root = NULL;
+    int rc = request_init(req, kind, err);
+    if (rc == 0) {
+        root = json_loadb(json, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+        if (!root)
+            rc = err_set(err, "invalid request: %s%s at line %d column %d",
+                         json_error_code(&je) == json_error_duplicate_key ? "" : "not JSON: ",
+                         je.text, je.line, je.column);
+    }
+    if (rc == 0)
+        rc = parse_root(root, kind, req, err);
+    json_decref(root);
+    if (rc < 0)
+        request_free(req);
+    return rc;
+}
+
+int request_read_stdin(enum request_kind kind, struct request *req, struct err *err)
+{
+    struct buf b = BUF_INIT(REQUEST_MAX_BYTES);
+    char chunk[16384];
+    size_t n;
+    memset(req, 0, sizeof(*req));
+    while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
+        if (n > REQUEST_MAX_BYTES - b.len) {
+            buf_free(&b);
+            return err_set(err, "invalid request: larger than %d bytes", REQUEST_MAX_BYTES);
+        }
+        if (buf_add(&b, chunk, n) < 0)
+            return err_set(err, "out of memory");
+    }
+    if (ferror(stdin)) {
+        buf_free(&b);
+        return err_set(err, "invalid request: cannot read stdin: %s", strerror(errno));
+    }
+    if (b.len == 0)
+        return err_set(err, "invalid request: empty input on stdin");
+    int rc = request_parse(b.ptr, b.len, kind, req, err);
+    buf_free(&b);
+    return rc;
+}
+
+static void mirror_free(struct request_mirror *m)
+{
+    free(m->bucket);
+    free(m->endpoint);
+    free(m->region);
+    free(m->access_key_id);
+    free(m->secret_access_key);
+    free(m->session_token);
+    free(m->prefix);
+    free(m->key_template);
+    free(m->ca_cert);
+    free(m->server_side_encryption);
+    free(m->sse_kms_key_id);
+    free(m->storage_class);
+}
+
+void request_free(struct request *req)
+{
+    struct request_source *s = &req->source;
+    free(s->owner);
+    free(s->repository);
+    free(s->access_token);
+    free(s->github_api_url);
+    free(s->ca_cert);
+    free(s->tag_filter);
+    free(s->semver_constraint);
+    free_strv(s->globs);
+    mirror_free(&s->mirror);
+    free(req->version.tag);
+    free(req->version.id);
+    free(req->version.timestamp);
+    free_strv(req->get.globs);
+    free(req->put.from);
+    memset(req, 0, sizeof(*req));
+}

@@ -1,0 +1,97 @@
+/* resource.c - set-up shared by check, in and out, and check itself
+ * (see resource.h). */
+#include "resource.h"
+#include "listing.h"
+#include "log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum { OPEN_REQ = 1, OPEN_HTTP = 2, OPEN_GH = 4, OPEN_POLICY = 8 };
+
+int resource_open(struct resource *r, enum request_kind kind, struct err *err)
+{
+    memset(r, 0, sizeof(*r));
+    if (request_read_stdin(kind, &r->req, err) < 0)
+        return -1;
+    r->opened |= OPEN_REQ;
+    if (http_client_init(&r->http, err) < 0)
+        goto fail;
+    r->opened |= OPEN_HTTP;
+    r->http.insecure = r->req.source.insecure;
+    r->http.ca_pem = r->req.source.ca_cert;
+    r->http.max_rate_limit_wait = r->req.source.max_rate_limit_wait;
+    if (github_client_init(&r->gh, &r->http, &r->req.source, err) < 0)
+        goto fail;
+    r->opened |= OPEN_GH;
+    if (releases_policy_init(&r->policy, &r->req.source, err) < 0)
+        goto fail;
+    r->opened |= OPEN_POLICY;
+    return 0;
+fail:
+    resource_close(r);
+    return -1;
+}
+
+void resource_close(struct resource *r)
+{
+    if (r->opened & OPEN_POLICY)
+        releases_policy_free(&r->policy);
+    if (r->opened & OPEN_GH)
+        github_client_cleanup(&r->gh);
+    if (r->opened & OPEN_HTTP)
+        http_client_cleanup(&r->http);
+    if (r->opened & OPEN_REQ)
+        request_free(&r->req);
+    r->opened = 0;
+}
+
+json_t *resource_version_json(const struct github_release *rel)
+{
+    char id[32];
+    snprintf(id, sizeof(id), "%lld", (long long)rel->id);
+    return json_pack("{s:s s:s s:s}", "tag", rel->tag, "id", id, "timestamp",
+                     github_release_time(rel));
+}
+
+void resource_metadata_add(json_t *metadata, const char *name, const char *value)
+{
+    json_array_append_new(metadata,
+                          json_pack("{s:s s:s}", "name", name, "value", value ? value : ""));
+}
+
+int resource_print(json_t *doc, struct err *err)
+{
+    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    if (!text)
+        return err_set(err, "cannot encode the response");
+    int ok = printf("%s\n", text) > 0 && fflush(stdout) == 0;
+    free(text);
+    return ok ? 0 : err_set(err, "cannot write to stdout");
+}
+
+int resource_check(struct resource *r, json_t **versions, struct err *err)
+{
+    struct listing list;
+    struct releases_entry *es = NULL;
+    size_t n = 0;
+    *versions = NULL;
+    if (listing_fetch(&r->gh, &list, err) < 0)
+        return -1;
+    log_info("listed %zu releases of %s/%s in %d request%s%s", list.n, r->req.source.owner,
+             r->req.source.repository, list.requests, list.requests == 1 ? "" : "s",
+             list.from_cache ? " (unchanged since the last check)" : "");
+    if (releases_select(&r->policy, list.rels, list.n, &es, &n, err) < 0) {
+        listing_free(&list);
+        return -1;
+    }
+    json_t *out = json_array();
+    size_t from = releases_check_from(&r->policy, es, n, &r->req.version);
+    for (size_t i = from; i < n; i++)
+        json_array_append_new(out, resource_version_json(es[i].rel));
+    releases_entries_free(es, n);
+    listing_free(&list);
+    *versions = out;
+    return 0;
+}

@@ -1,0 +1,37 @@
+/* resource.h - what the three commands share: reading the request, the
+ * HTTP and GitHub clients configured from source, the release policy, the
+ * Concourse version shape, printing the response, and check itself. */
+#ifndef GRM_RESOURCE_H
+#define GRM_RESOURCE_H
+
+#include <jansson.h>
+
+#include "err.h"
+#include "github.h"
+#include "http.h"
+#include "releases.h"
+#include "request.h"
+
+struct resource {
+    struct request req;
+    struct http_client http;
+    struct github_client gh;
+    struct releases_policy policy;
+    int opened; /* bit mask of what resource_close must release */
+};
+
+/* Read the request from stdin and set everything up. 0, or -1 with err. */
+int resource_open(struct resource *r, enum request_kind kind, struct err *err);
+void resource_close(struct resource *r);
+
+/* {"tag":..,"id":..,"timestamp":..}, all strings (a new reference). */
+json_t *resource_version_json(const struct github_release *rel);
+/* {"name":..,"value":..} appended to a metadata array; value may be NULL (""). */
+void resource_metadata_add(json_t *metadata, const char *name, const char *value);
+/* Print doc as one line of JSON on stdout; 0 or -1. Steals the reference. */
+int resource_print(json_t *doc, struct err *err);
+
+/* check: the versions to report, oldest first (a new JSON array). */
+int resource_check(struct resource *r, json_t **versions, struct err *err);
+
+#endif
