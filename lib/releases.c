@@ -47,6 +47,18 @@ void releases_entry_free(struct releases_entry *e)
     memset(e, 0, sizeof(*e));
 }
 
+int releases_entry_fill(const struct releases_policy *p, const struct github_release *rel,
+                        struct releases_entry *e)
+{
+    memset(e, 0, sizeof(*e));
+    e->rel = rel;
+    e->version = releases_version_of(p, rel->tag);
+    if (!e->version && !(e->version = strdup(rel->tag)))
+        return -1;
+    e->has_semver = versions_semver_parse(e->version, &e->semver) == 0;
+    return 0;
+}
+
 int releases_entry_make(const struct releases_policy *p, const struct github_release *rel,
                         struct releases_entry *e)
 {
@@ -134,19 +146,17 @@ void releases_entries_free(struct releases_entry *es, size_t n)
     free(es);
 }
 
-/* A stand-in entry for a version that is no longer listed. */
+/* A stand-in entry for a version that is no longer listed; 1 when it can
+ * be ordered. */
 static int releases_probe(const struct releases_policy *p, const struct request_version *v,
                           struct github_release *rel, struct releases_entry *e)
 {
     memset(rel, 0, sizeof(*rel));
-    memset(e, 0, sizeof(*e));
     rel->tag = v->tag;
     rel->published_at = v->timestamp;
     rel->id = v->id ? atoll(v->id) : 0;
-    e->rel = rel;
-    e->version = releases_version_of(p, v->tag);
-    if (e->version)
-        e->has_semver = versions_semver_parse(e->version, &e->semver) == 0;
+    if (releases_entry_fill(p, rel, e) < 0)
+        return 0;
     if (p->src->order_by == REQUEST_ORDER_VERSION)
         return e->has_semver;
     return v->timestamp != NULL;

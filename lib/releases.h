@@ -40,6 +40,10 @@ char *releases_version_of(const struct releases_policy *p, const char *tag);
 int releases_cmp(const struct releases_policy *p, const struct releases_entry *a,
                  const struct releases_entry *b);
 
+/* Fill entry for rel without filtering: version text (the tag itself when
+ * tag_filter rejects it) and semver when it parses. 0, or -1 on OOM. */
+int releases_entry_fill(const struct releases_policy *p, const struct github_release *rel,
+                        struct releases_entry *e);
 /* Fill entry for rel; returns 1 when rel is a version under the policy, 0 when
  * it is filtered out, -1 on OOM. Free with releases_entry_free. */
 int releases_entry_make(const struct releases_policy *p, const struct github_release *rel,

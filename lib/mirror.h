@@ -1,0 +1,45 @@
+/* mirror.h - out: mirror a fetched release (the directory a get wrote) to an
+ * S3-compatible bucket.
+ *
+ * Steps, in this order, so that a failure at any point leaves latest.json
+ * untouched and the next run uploads only what is missing:
+ *  1. read from/release.json and verify the size and SHA-256 of every file
+ *     before uploading anything;
+ *  2. map each file to its key (prefix + key_template) and refuse keys that
+ *     collide with each other or with the release's manifest keys;
+ *  3. per file: HEAD, skip when size and x-amz-meta-sha256 match (unless
+ *     force), else upload (multipart from part_size on);
+ *  4. write {prefix}{owner}/{repository}/{tag}/release.json and SHA256SUMS;
+ *  5. update {prefix}{owner}/{repository}/latest.json only when this release
+ *     is newer, by the resource's ordering, than the one it names;
+ *  6. with keep_versions N, delete the mirrored releases beyond the newest N. */
+#ifndef GRM_MIRROR_H
+#define GRM_MIRROR_H
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "err.h"
+#include "request.h"
+#include "resource.h"
+
+#define MIRROR_MANIFEST "release.json"
+#define MIRROR_SUMS "SHA256SUMS"
+#define MIRROR_LATEST "latest.json"
+
+/* Expand key_template for one asset into out (appended after the prefix).
+ * Placeholders: {owner} {repository} {tag} {version} {asset}. 0 or -1. */
+int mirror_asset_key(const struct request_mirror *m, const char *owner, const char *repository,
+                     const char *tag, const char *version, const char *asset, struct buf *out);
+
+/* "{prefix}{owner}/{repository}/" and "{prefix}{owner}/{repository}/{tag}/". */
+int mirror_repo_prefix(const struct request_mirror *m, const char *owner, const char *repository,
+                       struct buf *out);
+int mirror_release_prefix(const struct request_mirror *m, const char *owner,
+                          const char *repository, const char *tag, struct buf *out);
+
+/* Run out with the sources directory (argv[1]); *response is
+ * {"version":..,"metadata":[..]}. */
+int mirror_run(struct resource *r, const char *sources_dir, json_t **response, struct err *err);
+
+#endif
