@@ -372,12 +372,13 @@ int github_list_assets(struct github_client *g, struct github_release *rel, stru
     return 0;
 }
 
-/* Follow a git ref object ({"type","sha"}) down to a commit sha. */
-static int github_peel(struct github_client *g, json_t *object, char **sha, struct err *err)
+/* Follow a git ref object ({"type","sha"}) down to a commit sha. *object is
+ * a reference the caller owns; it is replaced as each tag is followed. */
+static int github_peel_chain(struct github_client *g, json_t **object, char **sha, struct err *err)
 {
     for (int depth = 0; depth < GITHUB_TAG_DEPTH_MAX; depth++) {
-        const char *type = json_string_value(json_object_get(object, "type"));
-        const char *s = json_string_value(json_object_get(object, "sha"));
+        const char *type = json_string_value(json_object_get(*object, "type"));
+        const char *s = json_string_value(json_object_get(*object, "sha"));
         if (!type || !s)
             return err_set(err, "unexpected JSON for a git ref: no object type or sha");
         if (strcmp(type, "tag") != 0) {
@@ -401,13 +402,20 @@ static int github_peel(struct github_client *g, json_t *object, char **sha, stru
         }
         json_t *inner = json_incref(json_object_get(doc, "object"));
         json_decref(doc);
-        if (depth > 0)
-            json_decref(object);
-        object = inner;
-        if (!object)
+        json_decref(*object);
+        *object = inner;
+        if (!*object)
             return err_set(err, "unexpected JSON for an annotated tag: no object");
     }
     return err_set(err, "tag chain deeper than %d", GITHUB_TAG_DEPTH_MAX);
+}
+
+static int github_peel(struct github_client *g, json_t *object, char **sha, struct err *err)
+{
+    json_incref(object);
+    int rc = github_peel_chain(g, &object, sha, err);
+    json_decref(object);
+    return rc;
 }
 
 int github_resolve_commit(struct github_client *g, const char *tag, char **sha, struct err *err)

@@ -313,9 +313,12 @@ int http_run(struct http_client *c, struct http_xfer **xs, size_t n, int concurr
         int still = 0;
         if (curl_multi_perform(c->multi, &still) != CURLM_OK)
             break;
-        running -= http_reap(c, &fail);
+        int reaped = http_reap(c, &fail);
+        running -= reaped;
         if (fail)
             break;
+        if (reaped)
+            continue; /* start what may start now (or finish) before waiting */
         int wait_ms = next < 1000 ? (int)next : 1000;
         curl_multi_poll(c->multi, NULL, 0, wait_ms, NULL);
     }

@@ -94,6 +94,22 @@ static json_t *listing_page_items(const json_t *doc, const char *url, struct err
 
 /* ---- cache file ---- */
 
+/* Whether every cached release parses: a cache whose releases are mangled is
+ * dropped, not trusted on a 304. */
+static int listing_items_valid(const json_t *items)
+{
+    struct err ignored;
+    if (!json_is_array(items))
+        return 0;
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        struct github_release r;
+        if (github_release_from_json(json_array_get(items, i), &r, "release cache", &ignored) < 0)
+            return 0;
+        github_release_free(&r);
+    }
+    return 1;
+}
+
 static int listing_cache_load(const char *path, struct listing_state *s, time_t *full_at)
 {
     json_t *doc = json_load_file(path, 0, NULL);
@@ -101,7 +117,7 @@ static int listing_cache_load(const char *path, struct listing_state *s, time_t 
     json_t *tail = json_object_get(doc, "tail");
     memset(s, 0, sizeof(*s));
     if (json_integer_value(json_object_get(doc, "v")) != LISTING_CACHE_VERSION ||
-        !json_is_array(pages) || !json_is_array(tail) ||
+        !json_is_array(pages) || !listing_items_valid(tail) ||
         json_array_size(pages) > LISTING_PAGES_MAX) {
         json_decref(doc);
         return -1;
@@ -112,7 +128,7 @@ static int listing_cache_load(const char *path, struct listing_state *s, time_t 
         const char *url = json_string_value(json_object_get(p, "url"));
         const char *etag = json_string_value(json_object_get(p, "etag"));
         json_t *items = json_object_get(p, "releases");
-        if (!url || !json_is_array(items))
+        if (!url || !listing_items_valid(items))
             break;
         struct listing_page *pg = &s->pages[s->n_pages++];
         pg->url = strdup(url);
