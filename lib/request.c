@@ -498,7 +498,7 @@ static int parse_mirror(json_t *obj, struct request_mirror *m, struct err *err)
 struct source_json {
     json_t *owner, *repository, *access_token, *github_api_url, *insecure, *ca_cert, *release,
         *pre_release, *drafts, *tag_filter, *semver_constraint, *order_by, *globs, *asset_dir,
-        *debug, *max_rate_limit_wait, *mirror;
+        *debug, *max_rate_limit_wait, *mirror, *uploads_url, *v4_api_url;
 };
 
 static int unpack_source(json_t *obj, struct source_json *f, struct err *err)
@@ -508,16 +508,31 @@ static int unpack_source(json_t *obj, struct source_json *f, struct err *err)
         return type_err(err, "source", "an object", obj);
     if (json_unpack_ex(obj, &je, JSON_STRICT,
                        "{s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o "
-                       "s?o s?o s?o}",
+                       "s?o s?o s?o s?o s?o}",
                        "owner", &f->owner, "repository", &f->repository, "access_token",
                        &f->access_token, "github_api_url", &f->github_api_url, "insecure",
                        &f->insecure, "ca_cert", &f->ca_cert, "release", &f->release, "pre_release",
                        &f->pre_release, "drafts", &f->drafts, "tag_filter", &f->tag_filter,
                        "semver_constraint", &f->semver_constraint, "order_by", &f->order_by,
                        "globs", &f->globs, "asset_dir", &f->asset_dir, "debug", &f->debug,
-                       "max_rate_limit_wait", &f->max_rate_limit_wait, "mirror", &f->mirror) < 0)
+                       "max_rate_limit_wait", &f->max_rate_limit_wait, "mirror", &f->mirror,
+                       "github_uploads_url", &f->uploads_url, "github_v4_api_url",
+                       &f->v4_api_url) < 0)
         return err_set(err, "invalid source: %s", je.text);
     return 0;
+}
+
+/* github-release-resource's github_uploads_url and github_v4_api_url are
+ * accepted, so that only `type:` changes on a switch, and checked as URLs; this
+ * resource neither uploads to GitHub nor uses GraphQL. */
+static int check_unused_url(const json_t *v, const char *field, struct err *err)
+{
+    char *url = NULL;
+    int rc = get_str(v, field, &url, err);
+    if (rc == 0 && url)
+        rc = check_url(field, url, 0, err);
+    free(url);
+    return rc;
 }
 
 /* Which repository, and how to talk to GitHub. */
@@ -534,6 +549,8 @@ static int source_github(const struct source_json *f, struct request_source *s, 
         get_secret(f->access_token, "source.access_token", &s->access_token, err) < 0 ||
         get_str(f->github_api_url, "source.github_api_url", &s->github_api_url, err) < 0 ||
         check_url("source.github_api_url", s->github_api_url, 0, err) < 0 ||
+        check_unused_url(f->uploads_url, "source.github_uploads_url", err) < 0 ||
+        check_unused_url(f->v4_api_url, "source.github_v4_api_url", err) < 0 ||
         get_bool(f->insecure, "source.insecure", &s->insecure, err) < 0 ||
         get_str(f->ca_cert, "source.ca_cert", &s->ca_cert, err) < 0 ||
         check_pem("source.ca_cert", s->ca_cert, err) < 0)

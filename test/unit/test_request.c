@@ -277,6 +277,14 @@ static void test_url_errors(void)
           "invalid source.github_api_url: must be an absolute URL with a host");
     FAILS(REQUEST_CHECK, SRC(",'github_api_url':'http:/x'"),
           "invalid source.github_api_url: must be an absolute URL with a host");
+    /* github-release-resource's upload and GraphQL URLs: accepted, checked */
+    CHECK(parse(REQUEST_CHECK, SRC(",'github_uploads_url':'https://uploads.example.com/',"
+                                   "'github_v4_api_url':'https://example.com/api/graphql'")) == 0);
+    request_free(&req);
+    FAILS(REQUEST_CHECK, SRC(",'github_v4_api_url':'ftp://example.com'"),
+          "invalid source.github_v4_api_url: scheme must be http or https, got \"ftp\"");
+    FAILS(REQUEST_CHECK, SRC(",'github_uploads_url':true"),
+          "invalid source.github_uploads_url: expected a string, got boolean");
     FAILS(REQUEST_CHECK, MIRROR(",'endpoint':'https://s3.local/bucket'"),
           "invalid source.mirror.endpoint: must not contain a path");
     FAILS(REQUEST_CHECK, MIRROR(",'endpoint':'s3.local'"),
