@@ -183,7 +183,7 @@ static int http_finish(struct http_client *c, struct http_xfer *x, CURLcode rc)
     if (wait >= 0)
         return http_retry_later(c, x, wait > 0 ? wait * 1000 : http_backoff_ms(c, x->attempts),
                                 why);
-    if (x->status >= 500) {
+    if (x->status >= 500 && x->status != 501) { /* 501: retrying cannot help */
         snprintf(why, sizeof(why), "HTTP %ld", x->status);
         if (x->attempts < c->max_attempts)
             return http_retry_later(c, x, http_backoff_ms(c, x->attempts), why);
@@ -193,9 +193,13 @@ static int http_finish(struct http_client *c, struct http_xfer *x, CURLcode rc)
         int d = x->done(x, x->ctx);
         if (d < 0)
             return XS_FAILED;
-        if (d > 0)
-            return http_retry_later(c, x, http_backoff_ms(c, x->attempts),
-                                    x->errmsg[0] ? x->errmsg : "response asked for a retry");
+        if (d > 0) { /* a copy: giving up rewrites x->errmsg from it */
+            char asked[ERR_MAX];
+            snprintf(asked, sizeof(asked), "%s",
+                     x->errmsg[0] ? x->errmsg : "response asked for a retry");
+            x->errmsg[0] = '\0';
+            return http_retry_later(c, x, http_backoff_ms(c, x->attempts), asked);
+        }
     }
     return XS_DONE;
 }
@@ -233,6 +237,15 @@ static void http_reset(struct http_xfer *x)
         http_xfer_fail(x, "out of memory");
 }
 
+/* A finished transfer needs its response, not its curl handle. */
+static void http_release_handle(struct http_xfer *x)
+{
+    curl_easy_cleanup(x->easy);
+    x->easy = NULL;
+    curl_slist_free_all(x->sent_headers);
+    x->sent_headers = NULL;
+}
+
 /* Pick up finished transfers; returns how many stopped running. */
 static int http_reap(struct http_client *c, struct http_xfer **fail)
 {
@@ -246,6 +259,8 @@ static int http_reap(struct http_client *c, struct http_xfer **fail)
         CURLcode rc = m->data.result;
         curl_multi_remove_handle(c->multi, m->easy_handle);
         x->state = http_finish(c, x, rc);
+        if (x->state == XS_DONE || x->state == XS_FAILED)
+            http_release_handle(x); /* keep memory flat over thousands of parts */
         if (x->state == XS_FAILED && !*fail)
             *fail = x;
         reaped++;

@@ -206,7 +206,6 @@ int s3_client_init(struct s3_client *c, struct http_client *http, const struct r
     c->cred.session_token = cfg->session_token;
     c->cred.region = region;
     c->cred.service = "s3";
-    c->start_ms = s3_now_ms();
     return 0;
 }
 
@@ -243,7 +242,9 @@ int s3_url(const struct s3_client *c, const char *key, const char *query, struct
 int s3_part_size(int64_t size, int64_t configured, int64_t *part_size, int *n_parts,
                  struct err *err)
 {
-    int64_t ps = configured < S3_MIN_PART_SIZE ? S3_MIN_PART_SIZE : configured;
+    int64_t ps = configured < S3_MIN_PART_SIZE   ? S3_MIN_PART_SIZE
+                 : configured > S3_MAX_PART_SIZE ? S3_MAX_PART_SIZE
+                                                 : configured;
     if (size < 0)
         return err_set(err, "s3: negative upload size");
     if ((size + ps - 1) / ps > S3_MAX_PARTS) {
@@ -780,7 +781,7 @@ static int part_done(struct http_xfer *x, void *ctx)
     m->parts_done++;
     m->bytes_done += x->upload_len;
     if (m->o->progress_label)
-        log_info("%s: part %d of %d done, %lld of %lld bytes", m->o->progress_label, m->parts_done,
+        log_info("%s: %d of %d parts done, %lld of %lld bytes", m->o->progress_label, m->parts_done,
                  m->n_parts, (long long)m->bytes_done, (long long)m->size);
     return 0;
 }
@@ -922,7 +923,10 @@ int s3_put_file(struct s3_client *c, const char *key, int fd, int64_t size,
     o = o ? o : &none;
     if (s3_check_key("PutObject", key, err) < 0)
         return -1;
-    int64_t ps = c->cfg->part_size < S3_MIN_PART_SIZE ? S3_MIN_PART_SIZE : c->cfg->part_size;
+    int64_t ps = 0;
+    int n = 0;
+    if (s3_part_size(size, c->cfg->part_size, &ps, &n, err) < 0)
+        return err_prefix(err, "s3 PutObject \"%s\"", key);
     if (size < ps)
         return put_single(c, key, fd, NULL, size, o, err);
     struct s3_mp m = {.c = c, .key = key, .fd = fd, .size = size, .o = o};

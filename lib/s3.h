@@ -40,7 +40,6 @@ struct s3_client {
     char *origin;                     /* "scheme://host[:port]", owned */
     char *host;                       /* Host header value, owned */
     char *base_path;                  /* raw path before the key: "", "/bucket", ... owned */
-    int64_t start_ms;                 /* wall clock at init */
     int list_max_keys;                /* max-keys for listings; 0: server default */
 };
 
@@ -73,17 +72,19 @@ struct s3_object_info {
     char sha256[65]; /* x-amz-meta-sha256, or "" */
 };
 
-/* HeadObject. A 404 gives exists = 0 and returns 0 (note S3 answers 403 for a
- * missing key without s3:ListBucket permission: that is an error). Returns 0,
- * or -1 with err set. */
+/* HeadObject. A 404 gives exists = 0 and returns 0 (so does a missing bucket:
+ * HEAD has no body to tell them apart; S3 answers 403 for a missing key
+ * without s3:ListBucket permission, which is an error). Returns 0, or -1 with
+ * err set. */
 int s3_head_object(struct s3_client *c, const char *key, struct s3_object_info *info,
                    struct err *err);
 
 struct s3_put_opts {
     const char *content_type;   /* NULL: application/octet-stream */
-    const char *sha256_hex;     /* NULL or the object's 64-hex sha256: x-amz-meta-sha256,
-                                   the payload hash of a single PUT and, with
-                                   cfg->checksum_sha256, x-amz-checksum-sha256 */
+    const char *sha256_hex;     /* NULL or the object's sha256 (64 lowercase hex):
+                                   sent as x-amz-meta-sha256, used as the payload
+                                   hash of a single PUT and, with cfg->checksum_sha256,
+                                   sent as x-amz-checksum-sha256 (single PUT only) */
     const char *progress_label; /* NULL: quiet */
 };
 
