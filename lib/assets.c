@@ -129,6 +129,10 @@ static int assets_done(struct http_xfer *x, void *ctx)
     struct assets_download *d = ctx;
     char url[512];
     http_url_for_log(x->cur_url, url, sizeof(url));
+    if (x->status == 416 && d->bytes > 0 && d->size >= 0)
+        return http_xfer_fail(x, "\"%s\": GitHub announced %" PRId64
+                                 " bytes but the download ends at %" PRId64,
+                              d->name, d->size, d->bytes);
     if (x->status < 200 || x->status >= 300)
         return http_xfer_fail(x, "download of \"%s\" failed: GET %s: HTTP %ld", d->name, url,
                               x->status);

@@ -51,6 +51,7 @@ struct http_xfer {
     int64_t upload_len;
     int follow_redirects;        /* follow 3xx Location (Authorization dropped cross-host) */
     int no_body;                 /* HEAD-like: no response body expected */
+    int fresh_connect;           /* never reuse a connection (non-idempotent requests) */
     size_t body_max;             /* cap for the collected body; 0 = 32 MiB */
     const char *progress_label;  /* non-NULL: progress lines on stderr */
     int64_t progress_total;      /* expected bytes for percentages, 0 unknown */
@@ -81,6 +82,8 @@ struct http_xfer {
     int64_t last_progress_bytes;
     int64_t start_ms;
     int hop;
+    int free_retries;             /* breaks after progress, not counted as attempts */
+    int64_t attempt_start_bytes;
     char curl_errbuf[CURL_ERROR_SIZE];
 };
 

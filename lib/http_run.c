@@ -15,6 +15,7 @@
 
 #define HTTP_MAX_REDIRECTS 10
 #define HTTP_BACKOFF_CAP_MS 30000
+#define HTTP_MAX_FREE_RETRIES 20
 
 enum { XS_PENDING, XS_WAITING, XS_RUNNING, XS_DONE, XS_FAILED };
 
@@ -77,6 +78,7 @@ static int http_retryable_curl(CURLcode rc)
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
     case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SEND_FAIL_REWIND: /* curl's own resend on a dead reused connection */
         return 1;
     default:
         return 0;
@@ -102,6 +104,19 @@ static int http_retry_later(struct http_client *c, struct http_xfer *x, int64_t 
     log_warn("%s %s: %s; retrying in %.1f s (attempt %d of %d)", http_method(x), url, why,
              (double)delay_ms / 1000.0, x->attempts + 1, c->max_attempts);
     x->next_at_ms = http_now_ms() + delay_ms;
+    /* start over from the caller's URL: a redirect target (a signed download
+     * URL) may have expired by now; Authorization goes there again */
+    if (x->redirects && strcmp(x->cur_url, x->url) != 0) {
+        char *first = strdup(x->url);
+        if (!first) {
+            http_xfer_fail(x, "out of memory");
+            return XS_FAILED;
+        }
+        free(x->cur_url);
+        x->cur_url = first;
+        x->strip_auth = 0;
+        x->redirects = 0;
+    }
     return XS_WAITING;
 }
 
@@ -167,6 +182,11 @@ static int http_finish(struct http_client *c, struct http_xfer *x, CURLcode rc)
         return XS_FAILED;
     if (rc != CURLE_OK) {
         snprintf(why, sizeof(why), "%s", x->curl_errbuf[0] ? x->curl_errbuf : curl_easy_strerror(rc));
+        if (http_retryable_curl(rc) && x->progress_done > x->attempt_start_bytes &&
+            x->free_retries < HTTP_MAX_FREE_RETRIES) {
+            x->free_retries++; /* a break after progress: resuming does not use up an attempt */
+            x->attempts--;
+        }
         if (http_retryable_curl(rc))
             return http_retry_later(c, x, http_backoff_ms(c, x->attempts), why);
         http_xfer_fail(x, "%s %s: %s", http_method(x), url, why);
@@ -208,6 +228,7 @@ static int http_start(struct http_client *c, struct http_xfer *x)
 {
     if (!x->hop)
         x->attempts++;
+    x->attempt_start_bytes = x->progress_done;
     x->hop = 0;
     if (http_attempt_start(c, x) < 0)
         return XS_FAILED;
@@ -224,6 +245,7 @@ static void http_reset(struct http_xfer *x)
     x->failed = 0;
     x->errmsg[0] = '\0';
     x->attempts = 0;
+    x->free_retries = 0;
     x->redirects = 0;
     x->strip_auth = 0;
     x->hop = 0;

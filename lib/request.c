@@ -288,20 +288,23 @@ static int check_url(const char *path, char *url, int root_only, struct err *err
     return rc;
 }
 
+/* Compiled as check will (versions.c also refuses patterns too costly for
+ * regcomp); its message is kept, under our path. */
 static int check_regex(const char *path, const char *pattern, struct err *err)
 {
-    regex_t re;
-    char msg[256], lower[256];
+    static const char own[] = "invalid tag_filter ";
+    struct versions_filter f;
+    struct err inner;
     if (!*pattern)
         return err_set(err, "invalid %s: must not be empty", path);
-    int rc = regcomp(&re, pattern, REG_EXTENDED);
-    if (rc == 0) {
-        regfree(&re);
+    err_clear(&inner);
+    if (versions_filter_init(&f, pattern, &inner) == 0) {
+        versions_filter_free(&f);
         return 0;
     }
-    regerror(rc, &re, msg, sizeof(msg));
-    return err_set(err, "invalid %s \"%s\": %s", path, pattern,
-                   lower_first(msg, lower, sizeof(lower)));
+    if (strncmp(inner.msg, own, sizeof(own) - 1) == 0)
+        return err_set(err, "invalid %s %s", path, inner.msg + sizeof(own) - 1);
+    return err_set(err, "invalid %s: %s", path, inner.msg);
 }
 
 static int check_constraint(const char *path, const char *text, struct err *err)
@@ -580,11 +583,22 @@ static int source_selection(const struct source_json *f, struct request_source *
     return 0;
 }
 
+/* Register the secrets before any field is checked, so that no message
+ * quoting a refused value (a region, a tag_filter) can show one. */
+static void register_secrets(const json_t *source)
+{
+    const json_t *m = json_object_get(source, "mirror");
+    log_add_secret(json_string_value(json_object_get(source, "access_token")));
+    log_add_secret(json_string_value(json_object_get(m, "secret_access_key")));
+    log_add_secret(json_string_value(json_object_get(m, "session_token")));
+}
+
 static int parse_source(json_t *obj, enum request_kind kind, struct request_source *s,
                         struct err *err)
 {
     struct source_json f = {0};
     json_int_t wait = s->max_rate_limit_wait;
+    register_secrets(obj);
     if (unpack_source(obj, &f, err) < 0 || get_bool(f.debug, "source.debug", &s->debug, err) < 0)
         return -1;
     if (s->debug)
@@ -722,6 +736,17 @@ static int parse_root(json_t *root, enum request_kind kind, struct request *req,
     return 0;
 }
 
+/* jansson's message quotes up to 20 bytes of the text where parsing stopped
+ * ("... near '\"ghp_12'"): that may be part of a secret not yet registered for
+ * redaction, so the quote is cut, except for a duplicate key (a field name). */
+static const char *json_error_text(json_error_t *je)
+{
+    char *near = strstr(je->text, " near '");
+    if (near && json_error_code(je) != json_error_duplicate_key)
+        *near = '\0';
+    return je->text;
+}
+
 int request_parse(const char *json, size_t len, enum request_kind kind, struct request *req,
                   struct err *err)
 {
@@ -733,7 +758,7 @@ int request_parse(const char *json, size_t len, enum request_kind kind, struct r
         if (!root)
             rc = err_set(err, "invalid request: %s%s at line %d column %d",
                          json_error_code(&je) == json_error_duplicate_key ? "" : "not JSON: ",
-                         je.text, je.line, je.column);
+                         json_error_text(&je), je.line, je.column);
     }
     if (rc == 0)
         rc = parse_root(root, kind, req, err);

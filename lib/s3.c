@@ -476,6 +476,24 @@ static int s3_check_key(const char *op, const char *key, struct err *err)
 
 /* ---- HEAD / GET ---- */
 
+/* A HEAD error has no body, so no S3 error code: ask again with a one-byte
+ * GET, whose error answer names it (SignatureDoesNotMatch, AccessDenied...). */
+static int head_error_code(struct s3_client *c, const char *key, const struct s3_req *head,
+                           struct err *err)
+{
+    struct s3_req r;
+    int rc = req_init(&r, c, "HeadObject", "GET", key, NULL, err);
+    if (rc == 0) {
+        req_header(&r, "Range", "bytes=0-0");
+        r.x.body_max = 64 * 1024;
+        rc = req_perform(&r, err);
+    }
+    if (rc == 0)
+        rc = req_error(r.x.status >= 400 ? &r : head, NULL, err);
+    req_cleanup(&r);
+    return rc;
+}
+
 int s3_head_object(struct s3_client *c, const char *key, struct s3_object_info *info,
                    struct err *err)
 {
@@ -502,6 +520,8 @@ int s3_head_object(struct s3_client *c, const char *key, struct s3_object_info *
         }
         if (http_header(&r.x, "x-amz-meta-sha256", v, sizeof(v)) && s3_is_sha256_hex(v))
             memcpy(info->sha256, v, 65);
+    } else if (rc == 0 && r.x.body_buf.len == 0) {
+        rc = head_error_code(c, key, &r, err);
     } else if (rc == 0) {
         rc = req_error(&r, NULL, err);
     }
@@ -754,6 +774,9 @@ static int mp_create(struct s3_mp *m, struct err *err)
     struct s3_req r;
     int64_t t0 = s3_now_ms();
     int rc = req_init(&r, m->c, "CreateMultipartUpload", "POST", m->key, "uploads", err);
+    /* libcurl silently resends a request whose reused connection died before
+     * the answer; for a Create that could open an upload nobody completes */
+    r.x.fresh_connect = 1;
     if (rc == 0)
         rc = req_write_headers(&r, m->o, err);
     if (rc == 0)

@@ -2,6 +2,7 @@
  * versions.h). */
 #include "versions.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -485,12 +486,124 @@ void versions_constraint_free(struct versions_constraint *c) {
 
 /* ---- tag_filter ------------------------------------------------------- */
 
+/* glibc's regcomp copies a repeated atom once per repetition ("a{3,5}" is 5
+ * copies, "a+" 2), nested repetitions multiply, and groups recurse: a short
+ * pattern such as "(((a{99}){99}){99})" or "v?+++++++..." takes minutes and
+ * gigabytes, thousands of '(' overflow the stack. So a pattern is refused when
+ * its groups nest deeper than FILTER_DEPTH_MAX or its estimated size after
+ * expansion passes FILTER_COST_MAX atoms. */
+#define FILTER_DEPTH_MAX 32
+#define FILTER_COST_MAX 4096
+
+static uint64_t cost_cap(uint64_t c) {
+    return c > FILTER_COST_MAX ? FILTER_COST_MAX + 1 : c;
+}
+
+/* Length of the bracket expression starting at p[0] == '[' (to the end of
+ * the text when it is unterminated: regcomp refuses that anyway). */
+static size_t bracket_len(const char *p) {
+    size_t i = 1;
+    i += p[i] == '^';
+    i += p[i] == ']';
+    while (p[i] && p[i] != ']') {
+        char d = p[i + 1];
+        if (p[i] == '[' && (d == ':' || d == '.' || d == '=')) {
+            size_t j = i + 2;
+            while (p[j] && !(p[j] == d && p[j + 1] == ']'))
+                j++;
+            i = p[j] ? j + 2 : j;
+        } else {
+            i++;
+        }
+    }
+    return p[i] ? i + 1 : i;
+}
+
+/* An interval "{m}", "{m,}" or "{m,n}" at p: its length, and in *copies how
+ * many copies of the atom regcomp makes (at least 1). 0 when p holds none. */
+static size_t interval_len(const char *p, uint64_t *copies) {
+    uint64_t m = 0, n = 0;
+    size_t i = 1;
+    int comma = 0, has_n = 0;
+    for (; is_digit(p[i]); i++)
+        m = m > FILTER_COST_MAX ? m : m * 10 + (uint64_t)(p[i] - '0');
+    if (p[i] == ',') {
+        comma = 1;
+        for (i++; is_digit(p[i]); i++, has_n = 1)
+            n = n > FILTER_COST_MAX ? n : n * 10 + (uint64_t)(p[i] - '0');
+    }
+    if (i == 1 || p[i] != '}')
+        return 0;
+    *copies = !comma ? m : has_n ? (n > m ? n : m) : m + 1;
+    if (*copies == 0)
+        *copies = 1;
+    return i + 1;
+}
+
+/* Whether pattern is too deep or too big for regcomp (see above). */
+static int filter_too_complex(const char *p) {
+    uint64_t total[FILTER_DEPTH_MAX + 1] = {0}, last[FILTER_DEPTH_MAX + 1] = {0};
+    int d = 0;
+    while (*p) {
+        uint64_t copies = 0;
+        size_t n = 1;
+        if (*p == '(') {
+            if (d == FILTER_DEPTH_MAX)
+                return 1;
+            d++;
+            total[d] = last[d] = 0;
+            p++;
+            continue;
+        }
+        if (*p == ')' && d > 0) { /* the group is the atom of the level above */
+            d--;
+            last[d] = total[d + 1];
+            total[d] = cost_cap(total[d] + last[d]);
+            p++;
+            continue;
+        }
+        if (*p == '|') {
+            last[d] = 0;
+            p++;
+            continue;
+        }
+        if (*p == '*' || *p == '?')
+            copies = 1;
+        else if (*p == '+')
+            copies = 2;
+        else if (*p == '{')
+            n = interval_len(p, &copies);
+        else if (*p == '[')
+            n = bracket_len(p);
+        else if (*p == '\\' && p[1])
+            n = 2;
+        if (copies) { /* a repetition of the last atom */
+            uint64_t grown = cost_cap(last[d] * copies);
+            total[d] = cost_cap(total[d] - last[d] + grown);
+            last[d] = grown;
+        } else { /* an atom */
+            last[d] = 1;
+            total[d] = cost_cap(total[d] + 1);
+        }
+        if (total[d] > FILTER_COST_MAX)
+            return 1;
+        p += n ? n : 1;
+    }
+    return 0;
+}
+
 int versions_filter_init(struct versions_filter *f, const char *pattern, struct err *err) {
+    f->ngroups = 0;
+    if (filter_too_complex(pattern))
+        return err_set(err,
+                       "invalid tag_filter \"%s\": too complex (groups nested deeper than %d, "
+                       "or over %d atoms once repetitions are expanded)",
+                       pattern, FILTER_DEPTH_MAX, FILTER_COST_MAX);
     int rc = regcomp(&f->re, pattern, REG_EXTENDED);
     if (rc != 0) {
         char msg[256];
         regerror(rc, &f->re, msg, sizeof(msg));
-        f->ngroups = 0;
+        msg[0] = (char)tolower((unsigned char)msg[0]);
         return err_set(err, "invalid tag_filter \"%s\": %s", pattern, msg);
     }
     f->ngroups = f->re.re_nsub;
