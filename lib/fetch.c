@@ -5,9 +5,11 @@
 #include "listing.h"
 #include "log.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,39 @@ static int fetch_open_dest(const char *dest, int *fd, struct err *err)
         return err_set(err, "destination \"%s\" is not writable: %s", dest, strerror(e));
     }
     return 0;
+}
+
+/* The pid in a temporary name of ours (".grm-part-N-PID", ".grm-meta-PID.tmp"),
+ * or 0 when name is not one. */
+static long fetch_temp_pid(const char *name)
+{
+    if (strncmp(name, ".grm-part-", 10) != 0 && strncmp(name, ".grm-meta-", 10) != 0)
+        return 0;
+    char *end;
+    long pid = strtol(strrchr(name, '-') + 1, &end, 10);
+    return pid > 0 && (*end == '\0' || strcmp(end, ".tmp") == 0) ? pid : 0;
+}
+
+/* Remove the temporary files an interrupted get (killed: no cleanup) left in
+ * dir: those of processes that are gone, or of our own pid, reused in a new
+ * container. Those of a live process are left alone. Best effort. */
+static void fetch_remove_leftovers(int dir_fd)
+{
+    int fd = dup(dir_fd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    for (struct dirent *e; (e = readdir(d));) {
+        long pid = fetch_temp_pid(e->d_name);
+        if (pid == 0 || (pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno != ESRCH)))
+            continue;
+        if (unlinkat(dir_fd, e->d_name, 0) == 0)
+            log_info("removed \"%s\", left by an interrupted run", e->d_name);
+    }
+    closedir(d);
 }
 
 /* A draft has no by-tag lookup: find its id in the listing. */
@@ -293,6 +328,7 @@ static int fetch_open_files_dir(struct fetch *f, struct err *err)
     f->files_fd = openat(f->dest_fd, FETCH_ASSET_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     if (f->files_fd < 0)
         return err_set(err, "cannot open \"%s\": %s", FETCH_ASSET_DIR, strerror(errno));
+    fetch_remove_leftovers(f->files_fd);
     return 0;
 }
 
@@ -302,6 +338,7 @@ static int fetch_steps(struct fetch *f, const char *dest, struct err *err)
     if (fetch_open_dest(dest, &f->dest_fd, err) < 0 || fetch_resolve(f, err) < 0 ||
         github_list_assets(&r->gh, &f->rel, err) < 0 || fetch_plan(f, err) < 0)
         return -1;
+    fetch_remove_leftovers(f->dest_fd);
     f->version_text = releases_version_of(&r->policy, f->rel.tag);
     if (!f->version_text && !(f->version_text = strdup(f->rel.tag)))
         return err_set(err, "out of memory");

@@ -189,6 +189,33 @@ static int mirror_verify_file(struct mirror *mr, const struct mirror_file *mf, s
 
 /* ---- step 2: keys ---- */
 
+/* Refuse a key with a "." or ".." segment (HTTP clients, and whatever serves
+ * the bucket as paths, resolve it to another key) or a control character:
+ * tags and asset names come from GitHub. */
+static int mirror_key_check(const char *key, struct err *err)
+{
+    const char *why = NULL;
+    for (const char *seg = key; !why; seg++) {
+        size_t len = strcspn(seg, "/");
+        if ((len == 1 || len == 2) && strncmp(seg, "..", len) == 0)
+            why = "a \".\" or \"..\" segment";
+        seg += len;
+        if (!*seg)
+            break;
+    }
+    for (const unsigned char *p = (const unsigned char *)key; !why && *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            why = "a control character";
+    if (!why)
+        return 0;
+    char shown[208];
+    snprintf(shown, sizeof(shown), "%.200s", key);
+    for (char *p = shown; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return err_set(err, "refusing key \"%s\": it holds %s", shown, why);
+}
+
 static int mirror_plan_keys(struct mirror *mr, struct err *err)
 {
     const struct request_mirror *m = mr->cfg;
@@ -199,6 +226,8 @@ static int mirror_plan_keys(struct mirror *mr, struct err *err)
         buf_addf(&manifest_key, "%s%s", buf_str(&mr->release_prefix), MIRROR_MANIFEST) < 0 ||
         buf_addf(&sums_key, "%s%s", buf_str(&mr->release_prefix), MIRROR_SUMS) < 0)
         rc = err_set(err, "out of memory");
+    if (rc == 0)
+        rc = mirror_key_check(manifest_key.ptr, err);
     for (size_t i = 0; rc == 0 && i < mr->n_files; i++) {
         struct mirror_file *f = &mr->files[i];
         struct buf key = BUF_INIT(0);
@@ -208,6 +237,10 @@ static int mirror_plan_keys(struct mirror *mr, struct err *err)
             break;
         }
         f->key = buf_take(&key);
+        if (!f->key || mirror_key_check(f->key, err) < 0) {
+            rc = f->key ? -1 : err_set(err, "out of memory");
+            break;
+        }
         if (!strcmp(f->key, manifest_key.ptr) || !strcmp(f->key, sums_key.ptr))
             rc = err_set(err,
                          "asset \"%s\" would be stored at \"%s\", the key of the release's "

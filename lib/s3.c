@@ -657,10 +657,26 @@ int s3_abort_upload(struct s3_client *c, const char *key, const char *upload_id,
     return rc;
 }
 
+/* Brent's cycle detection over the positions (continuation tokens, joined
+ * markers) of one listing: 1 when `next` equals the one saved in mark, which
+ * is replaced by `next` at every power-of-two page. A server cycling through
+ * any number of positions is caught within about twice the cycle. 0 when not
+ * seen; -1 on OOM. */
+static int s3_cycle(struct buf *mark, int page, const char *next)
+{
+    if (mark->len && strcmp(buf_str(mark), next) == 0)
+        return 1;
+    if (((page + 1) & page) != 0)
+        return 0;
+    buf_reset(mark);
+    return buf_adds(mark, next) < 0 ? -1 : 0;
+}
+
 int s3_list_uploads(struct s3_client *c, const char *prefix, s3_upload_fn fn, void *ctx,
                     struct err *err)
 {
     char *key_marker = NULL, *id_marker = NULL;
+    struct buf mark = BUF_INIT(0), pos = BUF_INIT(0);
     int rc = 0, stop = 0;
     for (int page = 0; rc == 0 && !stop; page++) {
         struct s3_req r;
@@ -696,7 +712,14 @@ int s3_list_uploads(struct s3_client *c, const char *prefix, s3_upload_fn fn, vo
             int same = key_marker && u.next_key_marker &&
                        strcmp(key_marker, u.next_key_marker) == 0 && id_marker &&
                        u.next_upload_id_marker && strcmp(id_marker, u.next_upload_id_marker) == 0;
-            if (!u.next_key_marker || same)
+            int seen = 0;
+            buf_reset(&pos);
+            if (u.next_key_marker &&
+                (buf_addf(&pos, "%s\n%s", u.next_key_marker,
+                          u.next_upload_id_marker ? u.next_upload_id_marker : "") < 0 ||
+                 (seen = s3_cycle(&mark, page, buf_str(&pos))) < 0))
+                rc = s3_oom(err);
+            else if (!u.next_key_marker || same || seen)
                 rc = err_set(err,
                              "s3 ListMultipartUploads \"%s\": truncated listing without "
                              "new markers",
@@ -713,6 +736,8 @@ int s3_list_uploads(struct s3_client *c, const char *prefix, s3_upload_fn fn, vo
     }
     free(key_marker);
     free(id_marker);
+    buf_free(&mark);
+    buf_free(&pos);
     return rc;
 }
 
@@ -968,7 +993,8 @@ int s3_list_objects(struct s3_client *c, const char *prefix, const char *delimit
                     void *ctx, struct err *err)
 {
     char *token = NULL, maxkeys[16];
-    int rc = 0, stop = 0;
+    struct buf mark = BUF_INIT(0);
+    int rc = 0, stop = 0, seen = 0;
     snprintf(maxkeys, sizeof(maxkeys), "%d", c->list_max_keys);
     for (int page = 0; rc == 0 && !stop; page++) {
         struct s3_req r;
@@ -1007,7 +1033,9 @@ int s3_list_objects(struct s3_client *c, const char *prefix, const char *delimit
                              "s3 ListObjectsV2 \"%s\": truncated listing without a "
                              "continuation token",
                              r.key);
-            else if (token && strcmp(token, l.next_token) == 0)
+            else if ((seen = s3_cycle(&mark, page, l.next_token)) < 0)
+                rc = s3_oom(err);
+            else if (seen || (token && strcmp(token, l.next_token) == 0))
                 rc = err_set(err,
                              "s3 ListObjectsV2 \"%s\": the server repeated a "
                              "continuation token",
@@ -1021,6 +1049,7 @@ int s3_list_objects(struct s3_client *c, const char *prefix, const char *delimit
         buf_free(&q);
     }
     free(token);
+    buf_free(&mark);
     return rc;
 }
 

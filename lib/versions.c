@@ -486,17 +486,57 @@ void versions_constraint_free(struct versions_constraint *c) {
 
 /* ---- tag_filter ------------------------------------------------------- */
 
-/* glibc's regcomp copies a repeated atom once per repetition ("a{3,5}" is 5
- * copies, "a+" 2), nested repetitions multiply, and groups recurse: a short
- * pattern such as "(((a{99}){99}){99})" or "v?+++++++..." takes minutes and
- * gigabytes, thousands of '(' overflow the stack. So a pattern is refused when
- * its groups nest deeper than FILTER_DEPTH_MAX or its estimated size after
- * expansion passes FILTER_COST_MAX atoms. */
+/* Patterns glibc's regcomp/regexec cannot take in bounded time are refused
+ * up front. regcomp makes one copy of a repeated part per repetition ("x{3,5}"
+ * is 5 copies, "x+" 2) and nested repetitions multiply; repeating copies of a
+ * part that can match the empty string ("(v?)+", "v?++", "(a*){99}") makes
+ * its epsilon closures explode (seconds to hours); groups recurse (thousands
+ * of '(' overflow the stack); back-references (not ERE, and not in the Go
+ * regexp of github-release-resource either) make regexec exponential. */
 #define FILTER_DEPTH_MAX 32
-#define FILTER_COST_MAX 4096
+#define FILTER_COST_MAX 1024
+
+/* One group level while scanning: the estimated size, the last atom (what a
+ * repetition applies to), and which parts can match the empty string. */
+struct flevel {
+    uint64_t total, last;
+    int has_last;
+    int last_null, prev_null; /* the last atom; all atoms before it */
+    int alt_null;             /* some finished alternative */
+};
 
 static uint64_t cost_cap(uint64_t c) {
     return c > FILTER_COST_MAX ? FILTER_COST_MAX + 1 : c;
+}
+
+static void flevel_open(struct flevel *l) {
+    memset(l, 0, sizeof(*l));
+    l->last_null = l->prev_null = 1;
+}
+
+static int flevel_nullable(const struct flevel *l) {
+    return l->alt_null || (l->prev_null && l->last_null);
+}
+
+static void flevel_atom(struct flevel *l, uint64_t cost, int nullable) {
+    l->prev_null = l->prev_null && l->last_null;
+    l->last = cost;
+    l->last_null = nullable;
+    l->has_last = 1;
+    l->total = cost_cap(l->total + cost);
+}
+
+/* The last atom repeated into `copies` copies, optional when min0. */
+static const char *flevel_repeat(struct flevel *l, uint64_t copies, int min0) {
+    if (!l->has_last)
+        return NULL; /* nothing to repeat: regcomp says what is wrong */
+    if (copies > 1 && l->last_null)
+        return "'+' or an interval repeats a part that can match the empty string";
+    uint64_t grown = cost_cap(l->last * copies);
+    l->total = cost_cap(l->total - l->last + grown);
+    l->last = grown;
+    l->last_null = l->last_null || min0;
+    return NULL;
 }
 
 /* Length of the bracket expression starting at p[0] == '[' (to the end of
@@ -519,9 +559,9 @@ static size_t bracket_len(const char *p) {
     return p[i] ? i + 1 : i;
 }
 
-/* An interval "{m}", "{m,}" or "{m,n}" at p: its length, and in *copies how
- * many copies of the atom regcomp makes (at least 1). 0 when p holds none. */
-static size_t interval_len(const char *p, uint64_t *copies) {
+/* An interval "{m}", "{m,}" or "{m,n}" at p: its length, how many copies
+ * regcomp makes (at least 1) and whether m is 0. 0 when p holds none. */
+static size_t interval_len(const char *p, uint64_t *copies, int *min0) {
     uint64_t m = 0, n = 0;
     size_t i = 1;
     int comma = 0, has_n = 0;
@@ -535,70 +575,66 @@ static size_t interval_len(const char *p, uint64_t *copies) {
     if (i == 1 || p[i] != '}')
         return 0;
     *copies = !comma ? m : has_n ? (n > m ? n : m) : m + 1;
-    if (*copies == 0)
-        *copies = 1;
+    *copies += *copies == 0;
+    *min0 = m == 0;
     return i + 1;
 }
 
-/* Whether pattern is too deep or too big for regcomp (see above). */
-static int filter_too_complex(const char *p) {
-    uint64_t total[FILTER_DEPTH_MAX + 1] = {0}, last[FILTER_DEPTH_MAX + 1] = {0};
+/* An escape at p[0] == '\\' as an atom; NULL, or why it is refused. */
+static const char *filter_escape(struct flevel *l, const char *p) {
+    if (p[1] >= '1' && p[1] <= '9')
+        return "back-references are not supported";
+    flevel_atom(l, 1, p[1] && strchr("bB<>`'", p[1]));
+    return NULL;
+}
+
+/* NULL when pattern is fit for regcomp, else why not (see above). */
+static const char *filter_too_complex(const char *p) {
+    struct flevel lv[FILTER_DEPTH_MAX + 1];
+    const char *why = NULL;
     int d = 0;
-    while (*p) {
+    flevel_open(&lv[0]);
+    for (size_t n = 1; *p && !why; p += n, n = 1) {
+        struct flevel *l = &lv[d];
         uint64_t copies = 0;
-        size_t n = 1;
+        int min0 = 0;
         if (*p == '(') {
             if (d == FILTER_DEPTH_MAX)
-                return 1;
-            d++;
-            total[d] = last[d] = 0;
-            p++;
-            continue;
-        }
-        if (*p == ')' && d > 0) { /* the group is the atom of the level above */
+                return "groups nested too deeply";
+            flevel_open(&lv[++d]);
+        } else if (*p == ')' && d > 0) { /* the group is an atom of the level above */
             d--;
-            last[d] = total[d + 1];
-            total[d] = cost_cap(total[d] + last[d]);
-            p++;
-            continue;
+            flevel_atom(&lv[d], lv[d + 1].total, flevel_nullable(&lv[d + 1]));
+        } else if (*p == '|') {
+            l->alt_null = flevel_nullable(l);
+            l->last_null = l->prev_null = 1;
+            l->has_last = 0;
+            l->last = 0;
+        } else if (*p == '*' || *p == '?') {
+            why = flevel_repeat(l, 1, 1);
+        } else if (*p == '+') {
+            why = flevel_repeat(l, 2, 0);
+        } else if (*p == '{' && (n = interval_len(p, &copies, &min0)) > 0) {
+            why = flevel_repeat(l, copies, min0);
+        } else if (*p == '\\') {
+            why = filter_escape(l, p);
+            n = p[1] ? 2 : 1;
+        } else {
+            n = *p == '[' ? bracket_len(p) : 1;
+            flevel_atom(l, 1, *p == '^' || *p == '$');
         }
-        if (*p == '|') {
-            last[d] = 0;
-            p++;
-            continue;
-        }
-        if (*p == '*' || *p == '?')
-            copies = 1;
-        else if (*p == '+')
-            copies = 2;
-        else if (*p == '{')
-            n = interval_len(p, &copies);
-        else if (*p == '[')
-            n = bracket_len(p);
-        else if (*p == '\\' && p[1])
-            n = 2;
-        if (copies) { /* a repetition of the last atom */
-            uint64_t grown = cost_cap(last[d] * copies);
-            total[d] = cost_cap(total[d] - last[d] + grown);
-            last[d] = grown;
-        } else { /* an atom */
-            last[d] = 1;
-            total[d] = cost_cap(total[d] + 1);
-        }
-        if (total[d] > FILTER_COST_MAX)
-            return 1;
-        p += n ? n : 1;
+        n += n == 0;
+        if (!why && lv[d].total > FILTER_COST_MAX)
+            why = "too many atoms once repetitions are expanded";
     }
-    return 0;
+    return why;
 }
 
 int versions_filter_init(struct versions_filter *f, const char *pattern, struct err *err) {
+    const char *why = filter_too_complex(pattern);
     f->ngroups = 0;
-    if (filter_too_complex(pattern))
-        return err_set(err,
-                       "invalid tag_filter \"%s\": too complex (groups nested deeper than %d, "
-                       "or over %d atoms once repetitions are expanded)",
-                       pattern, FILTER_DEPTH_MAX, FILTER_COST_MAX);
+    if (why)
+        return err_set(err, "invalid tag_filter \"%s\": %s", pattern, why);
     int rc = regcomp(&f->re, pattern, REG_EXTENDED);
     if (rc != 0) {
         char msg[256];
