@@ -69,7 +69,8 @@ static int assets_prepare(struct http_xfer *x, void *ctx)
     for (struct curl_slist *h = d->headers; h; h = h->next)
         if (!(d->sent = curl_slist_append(d->sent, h->data)))
             return http_xfer_fail(x, "out of memory");
-    if (d->bytes > 0 && !(d->sent = http_add_header(d->sent, "Range: bytes=%" PRId64 "-", d->bytes)))
+    if (d->bytes > 0 &&
+        !(d->sent = http_add_header(d->sent, "Range: bytes=%" PRId64 "-", d->bytes)))
         return http_xfer_fail(x, "out of memory");
     x->headers = d->sent;
     d->first_chunk = 1;
@@ -130,9 +131,9 @@ static int assets_done(struct http_xfer *x, void *ctx)
     char url[512];
     http_url_for_log(x->cur_url, url, sizeof(url));
     if (x->status == 416 && d->bytes > 0 && d->size >= 0)
-        return http_xfer_fail(x, "\"%s\": GitHub announced %" PRId64
-                                 " bytes but the download ends at %" PRId64,
-                              d->name, d->size, d->bytes);
+        return http_xfer_fail(
+            x, "\"%s\": GitHub announced %" PRId64 " bytes but the download ends at %" PRId64,
+            d->name, d->size, d->bytes);
     if (x->status < 200 || x->status >= 300)
         return http_xfer_fail(x, "download of \"%s\" failed: GET %s: HTTP %ld", d->name, url,
                               x->status);
@@ -169,8 +170,8 @@ static int assets_open(struct assets_download *d, size_t i, struct err *err)
     d->sent = NULL;
     d->hash.md = NULL;
     snprintf(d->tmp_name, sizeof(d->tmp_name), ".grm-part-%zu-%ld", i, (long)getpid());
-    d->fd = openat(d->dir_fd, d->tmp_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                   0644);
+    d->fd =
+        openat(d->dir_fd, d->tmp_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (d->fd < 0)
         return err_set(err, "cannot create a file for \"%s\": %s", d->name, strerror(errno));
     if (sha256_init(&d->hash) < 0)

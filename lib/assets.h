@@ -29,16 +29,16 @@ int assets_name_check(const char *name, struct err *err);
 
 struct assets_download {
     /* set by the caller (borrowed) */
-    int dir_fd;                  /* directory the file goes into */
-    const char *name;            /* final file name in dir_fd */
+    int dir_fd;       /* directory the file goes into */
+    const char *name; /* final file name in dir_fd */
     const char *url;
-    struct curl_slist *headers;  /* request headers (Authorization dropped cross-host) */
-    int64_t size;                /* expected size, or -1 when unknown */
-    const char *digest;          /* expected sha256 hex, or NULL */
+    struct curl_slist *headers; /* request headers (Authorization dropped cross-host) */
+    int64_t size;               /* expected size, or -1 when unknown */
+    const char *digest;         /* expected sha256 hex, or NULL */
     /* results */
     char sha256[65];
     int64_t bytes;
-    int complete;                /* renamed to its final name */
+    int complete; /* renamed to its final name */
     /* internal */
     int fd;
     char tmp_name[64];

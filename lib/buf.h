@@ -17,7 +17,10 @@ struct buf {
     size_t max;
 };
 
-#define BUF_INIT(maxbytes) {NULL, 0, 0, (maxbytes)}
+#define BUF_INIT(maxbytes)                                                                         \
+    {                                                                                              \
+        NULL, 0, 0, (maxbytes)                                                                     \
+    }
 
 /* Start empty with a cap of max bytes (0 means BUF_MAX_DEFAULT). */
 void buf_init(struct buf *b, size_t max);

@@ -16,9 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const fetch_meta_files[] = {"tag",       "version",     "commit_sha",
-                                               "body",      "url",         "timestamp",
-                                               FETCH_MANIFEST, FETCH_SUMS, NULL};
+static const char *const fetch_meta_files[] = {
+    "tag", "version", "commit_sha", "body", "url", "timestamp", FETCH_MANIFEST, FETCH_SUMS, NULL};
 
 /* One file the get produces besides the metadata: an asset or a source archive. */
 struct fetch_file {
@@ -131,18 +130,15 @@ static int fetch_is_meta_name(const char *name)
     return 0;
 }
 
-static int fetch_add_file(struct fetch *f, const char *name, const char *content_type,
-                          int is_asset)
+static int fetch_add_file(struct fetch *f, const char *name, const char *content_type, int is_asset)
 {
     struct fetch_file *ff = &f->files[f->n_files++];
     memset(ff, 0, sizeof(*ff));
     ff->name = name;
     ff->content_type = content_type;
     ff->is_asset = is_asset;
-    snprintf(ff->path, sizeof(ff->path), "%s%s", is_asset && f->r->req.source.asset_dir
-                                                      ? FETCH_ASSET_DIR "/"
-                                                      : "",
-             name);
+    snprintf(ff->path, sizeof(ff->path), "%s%s",
+             is_asset && f->r->req.source.asset_dir ? FETCH_ASSET_DIR "/" : "", name);
     return 0;
 }
 
@@ -211,8 +207,7 @@ static int fetch_download(struct fetch *f, struct err *err)
 }
 
 /* Write a small file atomically: temp name, then rename. */
-static int fetch_write(int dir_fd, const char *name, const char *data, size_t len,
-                       struct err *err)
+static int fetch_write(int dir_fd, const char *name, const char *data, size_t len, struct err *err)
 {
     char tmp[64];
     snprintf(tmp, sizeof(tmp), ".grm-meta-%ld.tmp", (long)getpid());
@@ -253,19 +248,18 @@ static json_t *fetch_manifest(const struct fetch *f)
     json_t *files = json_array();
     for (size_t i = 0; i < f->n_files; i++) {
         const struct fetch_file *ff = &f->files[i];
-        json_array_append_new(
-            files, json_pack("{s:s s:s s:I s:s s:s s:s}", "name", ff->name, "path", ff->path,
-                             "size", (json_int_t)ff->dl.bytes, "sha256", ff->dl.sha256,
-                             "content_type", ff->content_type, "kind",
-                             ff->is_asset ? "asset" : "source"));
+        json_array_append_new(files,
+                              json_pack("{s:s s:s s:I s:s s:s s:s}", "name", ff->name, "path",
+                                        ff->path, "size", (json_int_t)ff->dl.bytes, "sha256",
+                                        ff->dl.sha256, "content_type", ff->content_type, "kind",
+                                        ff->is_asset ? "asset" : "source"));
     }
     return json_pack("{s:s s:s s:s s:s s:s? s:s s:b s:b s:s? s:s s:s? s:s s:o}", "owner",
-                     src->owner, "repository", src->repository, "tag", f->rel.tag, "id", id,
-                     "name", f->rel.name, "version", f->version_text, "prerelease",
-                     f->rel.prerelease, "draft", f->rel.draft, "published_at",
-                     f->rel.published_at, "timestamp", github_release_time(&f->rel), "url",
-                     f->rel.html_url, "commit_sha", f->commit_sha ? f->commit_sha : "", "files",
-                     files);
+                     src->owner, "repository", src->repository, "tag", f->rel.tag, "id", id, "name",
+                     f->rel.name, "version", f->version_text, "prerelease", f->rel.prerelease,
+                     "draft", f->rel.draft, "published_at", f->rel.published_at, "timestamp",
+                     github_release_time(&f->rel), "url", f->rel.html_url, "commit_sha",
+                     f->commit_sha ? f->commit_sha : "", "files", files);
 }
 
 static int fetch_write_meta(struct fetch *f, struct err *err)

@@ -46,8 +46,8 @@ void github_client_cleanup(struct github_client *g)
 char *github_repo_url(const struct github_client *g, const char *suffix)
 {
     struct buf b = BUF_INIT(0);
-    if (buf_addf(&b, "%s/repos/%s/%s%s", g->src->github_api_url, g->src->owner,
-                 g->src->repository, suffix) < 0)
+    if (buf_addf(&b, "%s/repos/%s/%s%s", g->src->github_api_url, g->src->owner, g->src->repository,
+                 suffix) < 0)
         return NULL;
     return buf_take(&b);
 }

@@ -25,15 +25,15 @@ struct github_asset {
     char *content_type; /* "application/octet-stream" when GitHub gives none */
     char *state;        /* "uploaded", "open", ... */
     int64_t size;
-    char *digest;       /* lowercase sha256 hex from "sha256:<hex>", or NULL */
-    char *url;          /* API URL of the asset */
+    char *digest; /* lowercase sha256 hex from "sha256:<hex>", or NULL */
+    char *url;    /* API URL of the asset */
 };
 
 struct github_release {
     int64_t id;
     char *tag;
-    char *name;         /* NULL when GitHub says null */
-    char *body;         /* NULL when null */
+    char *name; /* NULL when GitHub says null */
+    char *body; /* NULL when null */
     char *html_url;
     char *published_at; /* NULL for drafts */
     char *created_at;
@@ -44,10 +44,10 @@ struct github_release {
 };
 
 struct github_client {
-    struct http_client *http;          /* borrowed */
-    const struct request_source *src;  /* borrowed */
-    struct curl_slist *json_headers;   /* owned */
-    struct curl_slist *octet_headers;  /* owned: Accept: application/octet-stream */
+    struct http_client *http;         /* borrowed */
+    const struct request_source *src; /* borrowed */
+    struct curl_slist *json_headers;  /* owned */
+    struct curl_slist *octet_headers; /* owned: Accept: application/octet-stream */
 };
 
 int github_client_init(struct github_client *g, struct http_client *http,

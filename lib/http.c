@@ -200,9 +200,8 @@ static size_t http_on_body(char *data, size_t size, size_t nmemb, void *userp)
     }
     if (status >= 300 && status < 400)
         return n; /* redirect bodies are dropped */
-    size_t cap = status >= 200 && status < 300
-                     ? (x->body_max ? x->body_max : HTTP_BODY_MAX_DEFAULT)
-                     : HTTP_ERROR_BODY_MAX;
+    size_t cap = status >= 200 && status < 300 ? (x->body_max ? x->body_max : HTTP_BODY_MAX_DEFAULT)
+                                               : HTTP_ERROR_BODY_MAX;
     if (x->body_buf.len + n > cap) {
         if (status >= 300)
             return n; /* keep the head of an error body, drop the rest */

@@ -41,32 +41,32 @@ typedef int (*http_done_fn)(struct http_xfer *x, void *ctx);
 
 struct http_xfer {
     /* --- request, set by the caller (all borrowed) --- */
-    const char *method;          /* NULL means GET */
-    const char *url;             /* absolute URL */
-    struct curl_slist *headers;  /* extra request headers */
-    const void *body;            /* in-memory request body, or NULL */
+    const char *method;         /* NULL means GET */
+    const char *url;            /* absolute URL */
+    struct curl_slist *headers; /* extra request headers */
+    const void *body;           /* in-memory request body, or NULL */
     size_t body_len;
-    int upload_fd;               /* with upload_len > 0: body read from this file */
-    int64_t upload_offset;       /*   starting here (pread; rewound on retry) */
+    int upload_fd;         /* with upload_len > 0: body read from this file */
+    int64_t upload_offset; /*   starting here (pread; rewound on retry) */
     int64_t upload_len;
-    int follow_redirects;        /* follow 3xx Location (Authorization dropped cross-host) */
-    int no_body;                 /* HEAD-like: no response body expected */
-    int fresh_connect;           /* never reuse a connection (non-idempotent requests) */
-    size_t body_max;             /* cap for the collected body; 0 = 32 MiB */
-    const char *progress_label;  /* non-NULL: progress lines on stderr */
-    int64_t progress_total;      /* expected bytes for percentages, 0 unknown */
+    int follow_redirects;       /* follow 3xx Location (Authorization dropped cross-host) */
+    int no_body;                /* HEAD-like: no response body expected */
+    int fresh_connect;          /* never reuse a connection (non-idempotent requests) */
+    size_t body_max;            /* cap for the collected body; 0 = 32 MiB */
+    const char *progress_label; /* non-NULL: progress lines on stderr */
+    int64_t progress_total;     /* expected bytes for percentages, 0 unknown */
     http_prepare_fn prepare;
-    http_write_fn write;         /* NULL: 2xx body collected into `body_buf` */
+    http_write_fn write; /* NULL: 2xx body collected into `body_buf` */
     http_done_fn done;
-    void *ctx;                   /* passed to the callbacks */
+    void *ctx; /* passed to the callbacks */
 
     /* --- response, filled in by http_run --- */
-    long status;                 /* final HTTP status, 0 if none */
-    struct buf body_buf;         /* collected body (also error bodies) */
-    struct buf header_buf;       /* raw header lines of the final response */
-    int attempts;                /* attempts made (>1 means the request was resent) */
-    int64_t progress_done;       /* bytes moved so far (write/read callbacks) */
-    int failed;                  /* set with errmsg when the transfer gave up */
+    long status;           /* final HTTP status, 0 if none */
+    struct buf body_buf;   /* collected body (also error bodies) */
+    struct buf header_buf; /* raw header lines of the final response */
+    int attempts;          /* attempts made (>1 means the request was resent) */
+    int64_t progress_done; /* bytes moved so far (write/read callbacks) */
+    int failed;            /* set with errmsg when the transfer gave up */
     char errmsg[ERR_MAX];
 
     /* --- internal --- */
@@ -82,7 +82,7 @@ struct http_xfer {
     int64_t last_progress_bytes;
     int64_t start_ms;
     int hop;
-    int free_retries;             /* breaks after progress, not counted as attempts */
+    int free_retries; /* breaks after progress, not counted as attempts */
     int64_t attempt_start_bytes;
     char curl_errbuf[CURL_ERROR_SIZE];
 };
@@ -97,8 +97,7 @@ void http_xfer_init(struct http_xfer *x, const char *method, const char *url);
 /* Free what http_run filled in (buffers, internal state); not the borrowed fields. */
 void http_xfer_cleanup(struct http_xfer *x);
 /* Mark the transfer failed with a message (from inside a callback); returns -1. */
-int http_xfer_fail(struct http_xfer *x, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int http_xfer_fail(struct http_xfer *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Run the transfers, at most `concurrency` at once. Returns 0 when every
  * transfer got a final response (any status: the caller judges it), or -1 with

@@ -140,8 +140,7 @@ static long http_rate_limit_wait(const struct http_xfer *x, char *why, size_t n)
         if (at > 0 && gmtime_r(&at, &tm))
             strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
         long wait = at > 0 ? (long)(at - time(NULL)) + 1 : 3600L * 24;
-        snprintf(why, n, "rate limit exhausted (0 of %s requests left), resets at %s", limit,
-                 when);
+        snprintf(why, n, "rate limit exhausted (0 of %s requests left), resets at %s", limit, when);
         return wait < 0 ? 0 : wait;
     }
     if (x->status == 429) {
@@ -160,8 +159,8 @@ static int http_follow(struct http_xfer *x)
         return -1;
     if (++x->redirects > HTTP_MAX_REDIRECTS)
         return http_xfer_fail(x, "%s %s: too many redirects", http_method(x), x->url);
-    if (http_origin(x->cur_url, from, sizeof(from)) < 0 ||
-        http_origin(loc, to, sizeof(to)) < 0 || strcmp(from, to) != 0)
+    if (http_origin(x->cur_url, from, sizeof(from)) < 0 || http_origin(loc, to, sizeof(to)) < 0 ||
+        strcmp(from, to) != 0)
         x->strip_auth = 1;
     char *next = strdup(loc);
     if (!next)
@@ -181,7 +180,8 @@ static int http_finish(struct http_client *c, struct http_xfer *x, CURLcode rc)
     if (x->failed)
         return XS_FAILED;
     if (rc != CURLE_OK) {
-        snprintf(why, sizeof(why), "%s", x->curl_errbuf[0] ? x->curl_errbuf : curl_easy_strerror(rc));
+        snprintf(why, sizeof(why), "%s",
+                 x->curl_errbuf[0] ? x->curl_errbuf : curl_easy_strerror(rc));
         if (http_retryable_curl(rc) && x->progress_done > x->attempt_start_bytes &&
             x->free_retries < HTTP_MAX_FREE_RETRIES) {
             x->free_retries++; /* a break after progress: resuming does not use up an attempt */

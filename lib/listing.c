@@ -148,8 +148,7 @@ static void listing_cache_save(const char *path, const struct listing_state *s, 
     json_t *pages = json_array();
     for (size_t i = 0; i < s->n_pages; i++)
         json_array_append_new(pages, json_pack("{s:s s:s? s:O}", "url", s->pages[i].url, "etag",
-                                               s->pages[i].etag, "releases",
-                                               s->pages[i].items));
+                                               s->pages[i].etag, "releases", s->pages[i].items));
     json_t *tail = s->tail ? json_incref(s->tail) : json_array();
     json_t *doc = json_pack("{s:i s:I s:o s:o}", "v", LISTING_CACHE_VERSION, "full_at",
                             (json_int_t)full_at, "pages", pages, "tail", tail);
@@ -188,8 +187,7 @@ static int listing_read_page(struct github_client *g, const char *url,
         return -1;
     out->url = strdup(url);
     if (status == 422) {
-        log_warn("GET %s: GitHub lists only the first 1000 releases; older ones are not seen",
-                 url);
+        log_warn("GET %s: GitHub lists only the first 1000 releases; older ones are not seen", url);
         return 1;
     }
     if (status == 404) {
@@ -287,8 +285,7 @@ static int listing_walk(struct github_client *g, struct listing_state *fresh, ch
     return 0;
 }
 
-static int listing_to_releases(const struct listing_state *s, struct listing *out,
-                               struct err *err)
+static int listing_to_releases(const struct listing_state *s, struct listing *out, struct err *err)
 {
     size_t total = s->tail ? json_array_size(s->tail) : 0;
     for (size_t p = 0; p < s->n_pages; p++)

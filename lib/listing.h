@@ -25,8 +25,8 @@
 struct listing {
     struct github_release *rels; /* newest first, as GitHub lists them */
     size_t n;
-    int requests;                /* HTTP requests this listing made */
-    int from_cache;              /* page 1 was unchanged (304) */
+    int requests;   /* HTTP requests this listing made */
+    int from_cache; /* page 1 was unchanged (304) */
 };
 
 /* Read the list (see above). Returns 0, or -1 with err. */

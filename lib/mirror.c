@@ -50,8 +50,8 @@ int mirror_repo_prefix(const struct request_mirror *m, const char *owner, const 
     return buf_addf(out, "%s%s/%s/", m->prefix ? m->prefix : "", owner, repository);
 }
 
-int mirror_release_prefix(const struct request_mirror *m, const char *owner,
-                          const char *repository, const char *tag, struct buf *out)
+int mirror_release_prefix(const struct request_mirror *m, const char *owner, const char *repository,
+                          const char *tag, struct buf *out)
 {
     return buf_addf(out, "%s%s/%s/%s/", m->prefix ? m->prefix : "", owner, repository, tag);
 }
@@ -91,8 +91,8 @@ static int mirror_open_from(struct mirror *mr, const char *sources_dir, struct e
     snprintf(path, sizeof(path), "%s/%s", sources_dir, mr->r->req.put.from);
     mr->from_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (mr->from_fd < 0)
-        return err_set(err, "params.from: cannot open directory \"%s\": %s",
-                       mr->r->req.put.from, strerror(errno));
+        return err_set(err, "params.from: cannot open directory \"%s\": %s", mr->r->req.put.from,
+                       strerror(errno));
     int fd = openat(mr->from_fd, MIRROR_MANIFEST, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     struct stat st;
     if (fd < 0)
@@ -100,8 +100,8 @@ static int mirror_open_from(struct mirror *mr, const char *sources_dir, struct e
                        mr->r->req.put.from, MIRROR_MANIFEST, strerror(errno));
     if (fstat(fd, &st) < 0 || st.st_size > MIRROR_MANIFEST_MAX) {
         close(fd);
-        return err_set(err, "%s/%s is larger than %d bytes", mr->r->req.put.from,
-                       MIRROR_MANIFEST, MIRROR_MANIFEST_MAX);
+        return err_set(err, "%s/%s is larger than %d bytes", mr->r->req.put.from, MIRROR_MANIFEST,
+                       MIRROR_MANIFEST_MAX);
     }
     json_error_t je;
     mr->manifest = json_loadfd(fd, 0, &je);
@@ -121,8 +121,7 @@ static int mirror_str(const json_t *obj, const char *key, const char **out, cons
     return 0;
 }
 
-static int mirror_read_file_entry(const json_t *f, struct mirror_file *mf,
-                                  struct err *err)
+static int mirror_read_file_entry(const json_t *f, struct mirror_file *mf, struct err *err)
 {
     const char *where = MIRROR_MANIFEST " files[]";
     json_t *size = json_object_get(f, "size");
@@ -363,10 +362,10 @@ static json_t *mirror_latest_doc(const struct mirror *mr)
 {
     json_t *files = json_array();
     for (size_t i = 0; i < mr->n_files; i++)
-        json_array_append_new(files, json_pack("{s:s s:s s:I s:s}", "name", mr->files[i].name,
-                                               "key", mr->files[i].key, "size",
-                                               (json_int_t)mr->files[i].size, "sha256",
-                                               mr->files[i].sha256));
+        json_array_append_new(files,
+                              json_pack("{s:s s:s s:I s:s}", "name", mr->files[i].name, "key",
+                                        mr->files[i].key, "size", (json_int_t)mr->files[i].size,
+                                        "sha256", mr->files[i].sha256));
     char now[32];
     time_t t = time(NULL);
     struct tm tm;
@@ -503,15 +502,13 @@ static int mirror_load_old(struct mirror *mr, struct mirror_old *old, struct err
     if (rc == 0 && found)
         old->manifest = json_loadb(buf_str(&body), body.len, 0, NULL);
     if (rc == 0 && !json_string_value(json_object_get(old->manifest, "tag")))
-        log_warn("keep_versions: %s has no readable %s; left alone", old->prefix,
-                 MIRROR_MANIFEST);
+        log_warn("keep_versions: %s has no readable %s; left alone", old->prefix, MIRROR_MANIFEST);
     buf_free(&key);
     buf_free(&body);
     return rc;
 }
 
-static int mirror_old_cmp(struct mirror *mr, const struct mirror_old *a,
-                          const struct mirror_old *b)
+static int mirror_old_cmp(struct mirror *mr, const struct mirror_old *a, const struct mirror_old *b)
 {
     const json_t *x = a->manifest, *y = b->manifest;
     return mirror_cmp(mr, json_string_value(json_object_get(x, "tag")),
@@ -527,8 +524,8 @@ static int mirror_retention(struct mirror *mr, struct err *err)
     size_t keep = (size_t)mr->r->req.put.keep_versions, n = 0;
     struct mirror_list l = {0};
     struct mirror_old **valid = NULL;
-    int rc = s3_list_objects(&mr->s3, buf_str(&mr->repo_prefix), "/", mirror_collect_prefix, &l,
-                             err);
+    int rc =
+        s3_list_objects(&mr->s3, buf_str(&mr->repo_prefix), "/", mirror_collect_prefix, &l, err);
     if (rc == 0 && !(valid = calloc(l.n + 1, sizeof(*valid))))
         rc = err_set(err, "out of memory");
     for (size_t i = 0; rc == 0 && i < l.n; i++) {

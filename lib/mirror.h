@@ -35,8 +35,8 @@ int mirror_asset_key(const struct request_mirror *m, const char *owner, const ch
 /* "{prefix}{owner}/{repository}/" and "{prefix}{owner}/{repository}/{tag}/". */
 int mirror_repo_prefix(const struct request_mirror *m, const char *owner, const char *repository,
                        struct buf *out);
-int mirror_release_prefix(const struct request_mirror *m, const char *owner,
-                          const char *repository, const char *tag, struct buf *out);
+int mirror_release_prefix(const struct request_mirror *m, const char *owner, const char *repository,
+                          const char *tag, struct buf *out);
 
 /* Run out with the sources directory (argv[1]); *response is
  * {"version":..,"metadata":[..]}. */

@@ -13,9 +13,9 @@
 #include "versions.h"
 
 struct releases_policy {
-    const struct request_source *src;        /* borrowed */
+    const struct request_source *src; /* borrowed */
     struct versions_filter filter;
-    struct versions_constraint *constraint;  /* NULL when none */
+    struct versions_constraint *constraint; /* NULL when none */
 };
 
 /* One release that passed the policy. */

@@ -509,18 +509,17 @@ static int unpack_source(json_t *obj, struct source_json *f, struct err *err)
     json_error_t je;
     if (!json_is_object(obj))
         return type_err(err, "source", "an object", obj);
-    if (json_unpack_ex(obj, &je, JSON_STRICT,
-                       "{s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o "
-                       "s?o s?o s?o s?o s?o}",
-                       "owner", &f->owner, "repository", &f->repository, "access_token",
-                       &f->access_token, "github_api_url", &f->github_api_url, "insecure",
-                       &f->insecure, "ca_cert", &f->ca_cert, "release", &f->release, "pre_release",
-                       &f->pre_release, "drafts", &f->drafts, "tag_filter", &f->tag_filter,
-                       "semver_constraint", &f->semver_constraint, "order_by", &f->order_by,
-                       "globs", &f->globs, "asset_dir", &f->asset_dir, "debug", &f->debug,
-                       "max_rate_limit_wait", &f->max_rate_limit_wait, "mirror", &f->mirror,
-                       "github_uploads_url", &f->uploads_url, "github_v4_api_url",
-                       &f->v4_api_url) < 0)
+    if (json_unpack_ex(
+            obj, &je, JSON_STRICT,
+            "{s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o "
+            "s?o s?o s?o s?o s?o}",
+            "owner", &f->owner, "repository", &f->repository, "access_token", &f->access_token,
+            "github_api_url", &f->github_api_url, "insecure", &f->insecure, "ca_cert", &f->ca_cert,
+            "release", &f->release, "pre_release", &f->pre_release, "drafts", &f->drafts,
+            "tag_filter", &f->tag_filter, "semver_constraint", &f->semver_constraint, "order_by",
+            &f->order_by, "globs", &f->globs, "asset_dir", &f->asset_dir, "debug", &f->debug,
+            "max_rate_limit_wait", &f->max_rate_limit_wait, "mirror", &f->mirror,
+            "github_uploads_url", &f->uploads_url, "github_v4_api_url", &f->v4_api_url) < 0)
         return err_set(err, "invalid source: %s", je.text);
     return 0;
 }

@@ -10,24 +10,29 @@
 
 #define SIGV4_ALGO "AWS4-HMAC-SHA256"
 
-static int oom(struct err *err) {
+static int oom(struct err *err)
+{
     return err_set(err, "sigv4: out of memory");
 }
 
-static int is_unreserved(unsigned char c) {
+static int is_unreserved(unsigned char c)
+{
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
            c == '_' || c == '.' || c == '~';
 }
 
-static int is_space(char c) {
+static int is_space(char c)
+{
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
-static char lower(char c) {
+static char lower(char c)
+{
     return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
-static void to_hex(const unsigned char *p, size_t n, char *hex) {
+static void to_hex(const unsigned char *p, size_t n, char *hex)
+{
     static const char digits[] = "0123456789abcdef";
     for (size_t i = 0; i < n; i++) {
         hex[2 * i] = digits[p[i] >> 4];
@@ -36,7 +41,8 @@ static void to_hex(const unsigned char *p, size_t n, char *hex) {
     hex[2 * n] = '\0';
 }
 
-int sigv4_uri_encode(struct buf *out, const char *s, size_t n, int keep_slash) {
+int sigv4_uri_encode(struct buf *out, const char *s, size_t n, int keep_slash)
+{
     static const char digits[] = "0123456789ABCDEF";
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
@@ -55,7 +61,8 @@ int sigv4_uri_encode(struct buf *out, const char *s, size_t n, int keep_slash) {
 
 /* ---- query ---- */
 
-static int hex_val(char c) {
+static int hex_val(char c)
+{
     if (c >= '0' && c <= '9')
         return c - '0';
     if (c >= 'a' && c <= 'f')
@@ -66,7 +73,8 @@ static int hex_val(char c) {
 }
 
 /* Decode %XX in s[0..n) (a stray '%' stays literal), then re-encode into out. */
-static int query_recode(struct buf *out, const char *s, size_t n) {
+static int query_recode(struct buf *out, const char *s, size_t n)
+{
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (c == '%' && i + 2 < n) {
@@ -87,21 +95,24 @@ struct qpair {
     const char *base;
 };
 
-static int span_cmp(const char *a, size_t an, const char *b, size_t bn) {
+static int span_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
     int c = memcmp(a, b, an < bn ? an : bn);
     if (c)
         return c;
     return an < bn ? -1 : an > bn;
 }
 
-static int qpair_cmp(const void *pa, const void *pb) {
+static int qpair_cmp(const void *pa, const void *pb)
+{
     const struct qpair *a = pa, *b = pb;
     int c = span_cmp(a->base + a->koff, a->klen, b->base + b->koff, b->klen);
     return c ? c : span_cmp(a->base + a->voff, a->vlen, b->base + b->voff, b->vlen);
 }
 
 /* Split query into pairs, each key and value re-encoded into enc. */
-static size_t query_split(const char *q, struct buf *enc, struct qpair *pairs) {
+static size_t query_split(const char *q, struct buf *enc, struct qpair *pairs)
+{
     size_t n = 0;
     while (*q) {
         size_t len = strcspn(q, "&");
@@ -125,7 +136,8 @@ static size_t query_split(const char *q, struct buf *enc, struct qpair *pairs) {
     return n;
 }
 
-int sigv4_canonical_query(const char *query, struct buf *out, struct err *err) {
+int sigv4_canonical_query(const char *query, struct buf *out, struct err *err)
+{
     if (!query || !*query)
         return 0;
     size_t max = 1;
@@ -155,7 +167,8 @@ int sigv4_canonical_query(const char *query, struct buf *out, struct err *err) {
 /* ---- headers ---- */
 
 /* ASCII case-insensitive comparison of header names. */
-static int name_cmp(const char *a, const char *b) {
+static int name_cmp(const char *a, const char *b)
+{
     for (;; a++, b++) {
         unsigned char ca = (unsigned char)lower(*a), cb = (unsigned char)lower(*b);
         if (ca != cb || !ca)
@@ -163,7 +176,8 @@ static int name_cmp(const char *a, const char *b) {
     }
 }
 
-static int name_ok(const char *name) {
+static int name_ok(const char *name)
+{
     if (!name || !*name)
         return 0;
     for (const unsigned char *p = (const unsigned char *)name; *p; p++)
@@ -173,7 +187,8 @@ static int name_ok(const char *name) {
 }
 
 /* Insertion sort of header pointers by name (stable; n is small). */
-static void sort_headers(const struct sigv4_header **h, size_t n) {
+static void sort_headers(const struct sigv4_header **h, size_t n)
+{
     for (size_t i = 1; i < n; i++) {
         const struct sigv4_header *x = h[i];
         size_t j = i;
@@ -183,7 +198,8 @@ static void sort_headers(const struct sigv4_header **h, size_t n) {
     }
 }
 
-static int add_lower(struct buf *out, const char *s) {
+static int add_lower(struct buf *out, const char *s)
+{
     for (; *s; s++)
         if (buf_addc(out, lower(*s)) < 0)
             return -1;
@@ -191,7 +207,8 @@ static int add_lower(struct buf *out, const char *s) {
 }
 
 /* Append value trimmed, with every inner run of whitespace folded to one space. */
-static int add_trimmed(struct buf *out, const char *v) {
+static int add_trimmed(struct buf *out, const char *v)
+{
     int pending = 0, started = 0;
     for (; v && *v; v++) {
         if (is_space(*v)) {
@@ -208,7 +225,8 @@ static int add_trimmed(struct buf *out, const char *v) {
 
 /* Append "name:v1,v2\n" lines to canon and "a;b" to signed_hdrs. */
 static int add_headers(const struct sigv4_header **h, size_t n, struct buf *canon,
-                       struct buf *signed_hdrs) {
+                       struct buf *signed_hdrs)
+{
     for (size_t i = 0; i < n; i++) {
         int first = i == 0 || name_cmp(h[i - 1]->name, h[i]->name) != 0;
         if (first) {
@@ -226,14 +244,16 @@ static int add_headers(const struct sigv4_header **h, size_t n, struct buf *cano
     return n ? buf_addc(canon, '\n') : 0;
 }
 
-static const struct sigv4_header *find_header(const struct sigv4_request *req, const char *name) {
+static const struct sigv4_header *find_header(const struct sigv4_request *req, const char *name)
+{
     for (size_t i = 0; i < req->n_headers; i++)
         if (req->headers[i].name && name_cmp(req->headers[i].name, name) == 0)
             return &req->headers[i];
     return NULL;
 }
 
-static int check_request(const struct sigv4_request *req, struct err *err) {
+static int check_request(const struct sigv4_request *req, struct err *err)
+{
     if (!req->method || !*req->method)
         return err_set(err, "sigv4: request has no method");
     if (!req->payload_hash || !*req->payload_hash)
@@ -251,7 +271,8 @@ static int check_request(const struct sigv4_request *req, struct err *err) {
 
 /* The canonical request into out, the signed-header list into signed_hdrs. */
 static int canonical(const struct sigv4_request *req, struct buf *out, struct buf *signed_hdrs,
-                     struct err *err) {
+                     struct err *err)
+{
     if (check_request(req, err) < 0)
         return -1;
     const char *path = req->path && *req->path ? req->path : "/";
@@ -276,7 +297,8 @@ static int canonical(const struct sigv4_request *req, struct buf *out, struct bu
     return rc;
 }
 
-int sigv4_canonical_request(const struct sigv4_request *req, struct buf *out, struct err *err) {
+int sigv4_canonical_request(const struct sigv4_request *req, struct buf *out, struct err *err)
+{
     struct buf signed_hdrs = BUF_INIT(0);
     int rc = canonical(req, out, &signed_hdrs, err);
     buf_free(&signed_hdrs);
@@ -285,7 +307,8 @@ int sigv4_canonical_request(const struct sigv4_request *req, struct buf *out, st
 
 /* ---- crypto ---- */
 
-static int date_ok(const char *d) {
+static int date_ok(const char *d)
+{
     if (!d || strlen(d) != 16 || d[8] != 'T' || d[15] != 'Z')
         return 0;
     for (int i = 0; i < 15; i++)
@@ -294,8 +317,8 @@ static int date_ok(const char *d) {
     return 1;
 }
 
-static int check_scope(const char *amz_date, const struct sigv4_credentials *cred,
-                       struct err *err) {
+static int check_scope(const char *amz_date, const struct sigv4_credentials *cred, struct err *err)
+{
     if (!date_ok(amz_date))
         return err_set(err, "sigv4: bad amz date \"%s\"", amz_date ? amz_date : "(null)");
     if (!cred->region || !*cred->region)
@@ -305,7 +328,8 @@ static int check_scope(const char *amz_date, const struct sigv4_credentials *cre
     return 0;
 }
 
-int sigv4_sha256_hex(const void *data, size_t n, char hex[65]) {
+int sigv4_sha256_hex(const void *data, size_t n, char hex[65])
+{
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     if (!EVP_Digest(data, n, md, &len, EVP_sha256(), NULL) || len != 32) {
@@ -317,7 +341,8 @@ int sigv4_sha256_hex(const void *data, size_t n, char hex[65]) {
 }
 
 int sigv4_string_to_sign(const char *canonical_request, const char *amz_date,
-                         const struct sigv4_credentials *cred, struct buf *out, struct err *err) {
+                         const struct sigv4_credentials *cred, struct buf *out, struct err *err)
+{
     char hash[65];
     if (check_scope(amz_date, cred, err) < 0)
         return -1;
@@ -330,7 +355,8 @@ int sigv4_string_to_sign(const char *canonical_request, const char *amz_date,
 }
 
 /* out = HMAC-SHA256(key, data); 0 or -1. */
-static int hmac(const void *key, size_t klen, const char *data, unsigned char out[32]) {
+static int hmac(const void *key, size_t klen, const char *data, unsigned char out[32])
+{
     unsigned int len = 0;
     if (!HMAC(EVP_sha256(), key, (int)klen, (const unsigned char *)data, strlen(data), out, &len))
         return -1;
@@ -338,7 +364,8 @@ static int hmac(const void *key, size_t klen, const char *data, unsigned char ou
 }
 
 int sigv4_signing_key(const char *amz_date, const struct sigv4_credentials *cred,
-                      unsigned char key[32], struct err *err) {
+                      unsigned char key[32], struct err *err)
+{
     char date[9];
     if (check_scope(amz_date, cred, err) < 0)
         return -1;
@@ -366,7 +393,8 @@ int sigv4_signing_key(const char *amz_date, const struct sigv4_credentials *cred
 }
 
 int sigv4_signature(const char *string_to_sign, const char *amz_date,
-                    const struct sigv4_credentials *cred, char hex[65], struct err *err) {
+                    const struct sigv4_credentials *cred, char hex[65], struct err *err)
+{
     unsigned char key[32], sig[32];
     hex[0] = '\0';
     if (sigv4_signing_key(amz_date, cred, key, err) < 0)
@@ -383,7 +411,8 @@ int sigv4_signature(const char *string_to_sign, const char *amz_date,
 
 /* Header name must be present with exactly value (raw, after trimming). */
 static int header_is(const struct sigv4_request *req, const char *name, const char *value,
-                     struct err *err) {
+                     struct err *err)
+{
     const struct sigv4_header *h = find_header(req, name);
     if (!h)
         return err_set(err, "sigv4: request has no %s header", name);
@@ -396,7 +425,8 @@ static int header_is(const struct sigv4_request *req, const char *name, const ch
 }
 
 static int check_sign_inputs(const struct sigv4_request *req, const char *amz_date,
-                             const struct sigv4_credentials *cred, struct err *err) {
+                             const struct sigv4_credentials *cred, struct err *err)
+{
     if (!cred->access_key_id || !*cred->access_key_id)
         return err_set(err, "sigv4: no access key id");
     if (check_scope(amz_date, cred, err) < 0 || header_is(req, "x-amz-date", amz_date, err) < 0)
@@ -411,7 +441,8 @@ static int check_sign_inputs(const struct sigv4_request *req, const char *amz_da
 }
 
 int sigv4_sign(const struct sigv4_request *req, const char *amz_date,
-               const struct sigv4_credentials *cred, struct buf *out, struct err *err) {
+               const struct sigv4_credentials *cred, struct buf *out, struct err *err)
+{
     struct buf canon = BUF_INIT(0), signed_hdrs = BUF_INIT(0), sts = BUF_INIT(0);
     char sig[65];
     int rc = check_sign_inputs(req, amz_date, cred, err);
@@ -433,7 +464,8 @@ int sigv4_sign(const struct sigv4_request *req, const char *amz_date,
     return rc;
 }
 
-void sigv4_amz_date(long long t, char out[17]) {
+void sigv4_amz_date(long long t, char out[17])
+{
     time_t tt = t ? (time_t)t : time(NULL);
     struct tm tm;
     if (!gmtime_r(&tt, &tm) || strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm) != 16)

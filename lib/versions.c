@@ -10,24 +10,29 @@
 
 /* ---- parsing ---------------------------------------------------------- */
 
-static int is_digit(char c) {
+static int is_digit(char c)
+{
     return c >= '0' && c <= '9';
 }
 
-static int is_ident_char(char c) {
+static int is_ident_char(char c)
+{
     return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
 }
 
-static int is_wild(char c) {
+static int is_wild(char c)
+{
     return c == 'x' || c == 'X' || c == '*';
 }
 
-static int is_space(char c) {
+static int is_space(char c)
+{
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
 /* Read a decimal number without leading zeros that fits uint64_t. */
-static int parse_num(const char **pp, uint64_t *out) {
+static int parse_num(const char **pp, uint64_t *out)
+{
     const char *p = *pp;
     uint64_t n = 0;
     if (!is_digit(*p) || (p[0] == '0' && is_digit(p[1])))
@@ -45,7 +50,8 @@ static int parse_num(const char **pp, uint64_t *out) {
 
 /* Check s[0..n) is non-empty dot-separated identifiers; with strict_num,
  * all-digit identifiers may not have leading zeros. */
-static int valid_idents(const char *s, size_t n, int strict_num) {
+static int valid_idents(const char *s, size_t n, int strict_num)
+{
     size_t start = 0;
     for (size_t i = 0; i <= n; i++) {
         if (i < n && s[i] != '.') {
@@ -65,7 +71,8 @@ static int valid_idents(const char *s, size_t n, int strict_num) {
 
 /* Parse "[v]N[.N[.N]]" at *pp; with wild_ok, a component may be a wildcard
  * (x, X or '*') and then so must the rest. *nspec gets the number of numeric components. */
-static int parse_core(const char **pp, struct semver *v, int *nspec, int wild_ok) {
+static int parse_core(const char **pp, struct semver *v, int *nspec, int wild_ok)
+{
     const char *p = *pp;
     uint64_t part[3] = {0, 0, 0};
     int n = 0, wild = 0;
@@ -95,7 +102,8 @@ static int parse_core(const char **pp, struct semver *v, int *nspec, int wild_ok
 }
 
 /* Copy s[0..n) into a malloced string at *out. */
-static int dup_part(const char *s, size_t n, char **out) {
+static int dup_part(const char *s, size_t n, char **out)
+{
     struct buf b = BUF_INIT(0);
     if (buf_add(&b, s, n) < 0)
         return -1;
@@ -104,7 +112,8 @@ static int dup_part(const char *s, size_t n, char **out) {
 }
 
 /* Parse "-PRE" and "+BUILD" at p up to the end of the string. */
-static int parse_suffix(const char *p, struct semver *v) {
+static int parse_suffix(const char *p, struct semver *v)
+{
     if (*p == '-') {
         size_t n = strcspn(++p, "+");
         if (valid_idents(p, n, 1) < 0 || dup_part(p, n, &v->pre) < 0)
@@ -121,7 +130,8 @@ static int parse_suffix(const char *p, struct semver *v) {
 }
 
 /* Full parse shared by versions and constraint terms. */
-static int semver_parse_ex(const char *s, struct semver *v, int *nspec, int wild_ok) {
+static int semver_parse_ex(const char *s, struct semver *v, int *nspec, int wild_ok)
+{
     int n = 0;
     memset(v, 0, sizeof(*v));
     if (parse_core(&s, v, &n, wild_ok) < 0)
@@ -138,11 +148,13 @@ fail:
     return -1;
 }
 
-int versions_semver_parse(const char *s, struct semver *v) {
+int versions_semver_parse(const char *s, struct semver *v)
+{
     return semver_parse_ex(s, v, NULL, 0);
 }
 
-void versions_semver_free(struct semver *v) {
+void versions_semver_free(struct semver *v)
+{
     free(v->pre);
     free(v->build);
     memset(v, 0, sizeof(*v));
@@ -150,17 +162,20 @@ void versions_semver_free(struct semver *v) {
 
 /* ---- precedence ------------------------------------------------------- */
 
-static int cmp_u64(uint64_t a, uint64_t b) {
+static int cmp_u64(uint64_t a, uint64_t b)
+{
     return a < b ? -1 : a > b;
 }
 
-static int all_digits(const char *s, size_t n) {
+static int all_digits(const char *s, size_t n)
+{
     return strspn(s, "0123456789") >= n;
 }
 
 /* Compare one pre-release identifier: numeric (by length, then digits; no
  * overflow) < alphanumeric (ASCII). */
-static int cmp_ident(const char *a, size_t an, const char *b, size_t bn) {
+static int cmp_ident(const char *a, size_t an, const char *b, size_t bn)
+{
     int anum = all_digits(a, an), bnum = all_digits(b, bn);
     if (anum != bnum)
         return anum ? -1 : 1;
@@ -172,7 +187,8 @@ static int cmp_ident(const char *a, size_t an, const char *b, size_t bn) {
     return cmp_u64(an, bn);
 }
 
-static int cmp_pre(const char *a, const char *b) {
+static int cmp_pre(const char *a, const char *b)
+{
     if (!a || !b)
         return !a - !b; /* no pre-release ranks higher */
     for (;;) {
@@ -189,7 +205,8 @@ static int cmp_pre(const char *a, const char *b) {
     }
 }
 
-int versions_semver_cmp(const struct semver *a, const struct semver *b) {
+int versions_semver_cmp(const struct semver *a, const struct semver *b)
+{
     int c = cmp_u64(a->major, b->major);
     if (!c)
         c = cmp_u64(a->minor, b->minor);
@@ -226,7 +243,8 @@ static const struct {
     {"=", OP_EQ},     {">", OP_GT},  {"<", OP_LT},  {"~", OP_TILDE}, {"^", OP_CARET},
 };
 
-static enum op read_op(const char **pp) {
+static enum op read_op(const char **pp)
+{
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
         size_t n = strlen(ops[i].text);
         if (strncmp(*pp, ops[i].text, n) == 0) {
@@ -238,7 +256,8 @@ static enum op read_op(const char **pp) {
 }
 
 /* dst = src without build metadata (pre copied). */
-static int semver_copy(struct semver *dst, const struct semver *src) {
+static int semver_copy(struct semver *dst, const struct semver *src)
+{
     *dst = (struct semver){src->major, src->minor, src->patch, NULL, NULL};
     if (src->pre && dup_part(src->pre, strlen(src->pre), &dst->pre) < 0)
         return -1;
@@ -248,7 +267,8 @@ static int semver_copy(struct semver *dst, const struct semver *src) {
 /* dst = src with component k (1..3) bumped, later ones zeroed, pre-release
  * "0" (the lowest version above everything matching the first k parts).
  * Returns 0, 1 when there is no such version (k == 0 or overflow), -1 OOM. */
-static int semver_bump(struct semver *dst, const struct semver *src, int k) {
+static int semver_bump(struct semver *dst, const struct semver *src, int k)
+{
     uint64_t p[3] = {src->major, src->minor, src->patch};
     if (k < 1 || p[k - 1] == UINT64_MAX)
         return 1;
@@ -259,18 +279,21 @@ static int semver_bump(struct semver *dst, const struct semver *src, int k) {
     return dup_part("0", 1, &dst->pre);
 }
 
-static void set_lo(struct vterm *t, int incl) {
+static void set_lo(struct vterm *t, int incl)
+{
     t->has_lo = 1;
     t->lo_incl = incl;
 }
 
-static void set_hi(struct vterm *t, int incl) {
+static void set_hi(struct vterm *t, int incl)
+{
     t->has_hi = 1;
     t->hi_incl = incl;
 }
 
 /* Upper end of the range a tilde or caret keeps: the component to bump. */
-static int range_part(enum op op, const struct semver *v, int nspec) {
+static int range_part(enum op op, const struct semver *v, int nspec)
+{
     if (op == OP_TILDE)
         return nspec == 3 ? 2 : nspec;
     if (op == OP_CARET) {
@@ -283,7 +306,8 @@ static int range_part(enum op op, const struct semver *v, int nspec) {
 }
 
 /* Fill t's bounds for "op v"; v has nspec numeric parts (3 = exact). */
-static int term_build(struct vterm *t, enum op op, const struct semver *v, int nspec) {
+static int term_build(struct vterm *t, enum op op, const struct semver *v, int nspec)
+{
     int exact = nspec == 3 && op != OP_TILDE && op != OP_CARET;
     int r = 0;
     if (nspec == 0) { /* "*": everything, or nothing for != > < */
@@ -338,13 +362,15 @@ static int term_build(struct vterm *t, enum op op, const struct semver *v, int n
     return 0;
 }
 
-static void term_free(struct vterm *t) {
+static void term_free(struct vterm *t)
+{
     versions_semver_free(&t->lo);
     versions_semver_free(&t->hi);
     free(t);
 }
 
-static int term_match(const struct vterm *t, const struct semver *v) {
+static int term_match(const struct vterm *t, const struct semver *v)
+{
     int in = 1;
     if (t->has_lo) {
         int c = versions_semver_cmp(v, &t->lo);
@@ -365,7 +391,8 @@ struct cparse {
 };
 
 /* Parse the term at s[0..n) (op, spaces, version) and append it. */
-static int parse_term(struct cparse *cp, const char *s, size_t n, int or_start) {
+static int parse_term(struct cparse *cp, const char *s, size_t n, int or_start)
+{
     struct buf tok = BUF_INIT(0);
     const char *p = s;
     enum op op = read_op(&p);
@@ -399,7 +426,8 @@ static int parse_term(struct cparse *cp, const char *s, size_t n, int or_start) 
 
 /* Length of the term starting at s: operator, optional spaces, version up to
  * a space, comma or end of the alternative. */
-static size_t term_len(const char *s, const char *end) {
+static size_t term_len(const char *s, const char *end)
+{
     const char *p = s;
     read_op(&p);
     while (p < end && is_space(*p))
@@ -410,7 +438,8 @@ static size_t term_len(const char *s, const char *end) {
 }
 
 /* Parse one || alternative s[0..n): terms separated by commas and/or spaces. */
-static int parse_group(struct cparse *cp, const char *s, size_t n) {
+static int parse_group(struct cparse *cp, const char *s, size_t n)
+{
     const char *p = s, *end = s + n;
     int nterms = 0, need_term = 0; /* need_term: a comma awaits its term */
     for (;;) {
@@ -437,7 +466,8 @@ static int parse_group(struct cparse *cp, const char *s, size_t n) {
     return 0;
 }
 
-struct versions_constraint *versions_constraint_parse(const char *text, struct err *err) {
+struct versions_constraint *versions_constraint_parse(const char *text, struct err *err)
+{
     struct versions_constraint *c = calloc(1, sizeof(*c));
     if (!c) {
         err_set(err, "out of memory");
@@ -458,7 +488,8 @@ struct versions_constraint *versions_constraint_parse(const char *text, struct e
     }
 }
 
-int versions_constraint_match(const struct versions_constraint *c, const struct semver *v) {
+int versions_constraint_match(const struct versions_constraint *c, const struct semver *v)
+{
     int ok = 1;
     for (const struct vterm *t = c->head; t; t = t->next) {
         if (t->or_start && t != c->head) {
@@ -472,7 +503,8 @@ int versions_constraint_match(const struct versions_constraint *c, const struct 
     return ok;
 }
 
-void versions_constraint_free(struct versions_constraint *c) {
+void versions_constraint_free(struct versions_constraint *c)
+{
     if (!c)
         return;
     struct vterm *t = c->head;
@@ -505,20 +537,24 @@ struct flevel {
     int alt_null;             /* some finished alternative */
 };
 
-static uint64_t cost_cap(uint64_t c) {
+static uint64_t cost_cap(uint64_t c)
+{
     return c > FILTER_COST_MAX ? FILTER_COST_MAX + 1 : c;
 }
 
-static void flevel_open(struct flevel *l) {
+static void flevel_open(struct flevel *l)
+{
     memset(l, 0, sizeof(*l));
     l->last_null = l->prev_null = 1;
 }
 
-static int flevel_nullable(const struct flevel *l) {
+static int flevel_nullable(const struct flevel *l)
+{
     return l->alt_null || (l->prev_null && l->last_null);
 }
 
-static void flevel_atom(struct flevel *l, uint64_t cost, int nullable) {
+static void flevel_atom(struct flevel *l, uint64_t cost, int nullable)
+{
     l->prev_null = l->prev_null && l->last_null;
     l->last = cost;
     l->last_null = nullable;
@@ -527,7 +563,8 @@ static void flevel_atom(struct flevel *l, uint64_t cost, int nullable) {
 }
 
 /* The last atom repeated into `copies` copies, optional when min0. */
-static const char *flevel_repeat(struct flevel *l, uint64_t copies, int min0) {
+static const char *flevel_repeat(struct flevel *l, uint64_t copies, int min0)
+{
     if (!l->has_last)
         return NULL; /* nothing to repeat: regcomp says what is wrong */
     if (copies > 1 && l->last_null)
@@ -541,7 +578,8 @@ static const char *flevel_repeat(struct flevel *l, uint64_t copies, int min0) {
 
 /* Length of the bracket expression starting at p[0] == '[' (to the end of
  * the text when it is unterminated: regcomp refuses that anyway). */
-static size_t bracket_len(const char *p) {
+static size_t bracket_len(const char *p)
+{
     size_t i = 1;
     i += p[i] == '^';
     i += p[i] == ']';
@@ -561,7 +599,8 @@ static size_t bracket_len(const char *p) {
 
 /* An interval "{m}", "{m,}" or "{m,n}" at p: its length, how many copies
  * regcomp makes (at least 1) and whether m is 0. 0 when p holds none. */
-static size_t interval_len(const char *p, uint64_t *copies, int *min0) {
+static size_t interval_len(const char *p, uint64_t *copies, int *min0)
+{
     uint64_t m = 0, n = 0;
     size_t i = 1;
     int comma = 0, has_n = 0;
@@ -581,7 +620,8 @@ static size_t interval_len(const char *p, uint64_t *copies, int *min0) {
 }
 
 /* An escape at p[0] == '\\' as an atom; NULL, or why it is refused. */
-static const char *filter_escape(struct flevel *l, const char *p) {
+static const char *filter_escape(struct flevel *l, const char *p)
+{
     if (p[1] >= '1' && p[1] <= '9')
         return "back-references are not supported";
     flevel_atom(l, 1, p[1] && strchr("bB<>`'", p[1]));
@@ -589,7 +629,8 @@ static const char *filter_escape(struct flevel *l, const char *p) {
 }
 
 /* NULL when pattern is fit for regcomp, else why not (see above). */
-static const char *filter_too_complex(const char *p) {
+static const char *filter_too_complex(const char *p)
+{
     struct flevel lv[FILTER_DEPTH_MAX + 1];
     const char *why = NULL;
     int d = 0;
@@ -630,7 +671,8 @@ static const char *filter_too_complex(const char *p) {
     return why;
 }
 
-int versions_filter_init(struct versions_filter *f, const char *pattern, struct err *err) {
+int versions_filter_init(struct versions_filter *f, const char *pattern, struct err *err)
+{
     const char *why = filter_too_complex(pattern);
     f->ngroups = 0;
     if (why)
@@ -646,11 +688,13 @@ int versions_filter_init(struct versions_filter *f, const char *pattern, struct 
     return 0;
 }
 
-void versions_filter_free(struct versions_filter *f) {
+void versions_filter_free(struct versions_filter *f)
+{
     regfree(&f->re);
 }
 
-char *versions_filter_apply(const struct versions_filter *f, const char *tag) {
+char *versions_filter_apply(const struct versions_filter *f, const char *tag)
+{
     size_t n = f->ngroups + 1;
     regmatch_t *m = calloc(n, sizeof(*m));
     if (!m)

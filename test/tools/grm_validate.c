@@ -27,8 +27,8 @@ int main(void)
         log_error("input is not a JSON object");
         return 1;
     }
-    int n = snprintf(out_req, len + 64, "%.*s,\"params\":{\"from\":\"x\"}}", (int)(end - input),
-                     input);
+    int n =
+        snprintf(out_req, len + 64, "%.*s,\"params\":{\"from\":\"x\"}}", (int)(end - input), input);
     int rc = request_parse(out_req, (size_t)n, REQUEST_OUT, &req, &err);
     free(out_req);
     if (rc < 0) {

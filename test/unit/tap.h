@@ -27,12 +27,11 @@ static int tap_passed, tap_failed;
             tap_passed++;                                                                          \
         } else {                                                                                   \
             tap_failed++;                                                                          \
-            fprintf(stderr, "%s:%d: %s == %s\n  got:      %s\n  expected: %s\n", __FILE__,       \
+            fprintf(stderr, "%s:%d: %s == %s\n  got:      %s\n  expected: %s\n", __FILE__,         \
                     __LINE__, #a, #b, tap_a ? tap_a : "(null)", tap_b ? tap_b : "(null)");         \
         }                                                                                          \
     } while (0)
 
-#define TEST_DONE()                                                                                \
-    (printf("%d passed, %d failed\n", tap_passed, tap_failed), tap_failed ? 1 : 0)
+#define TEST_DONE() (printf("%d passed, %d failed\n", tap_passed, tap_failed), tap_failed ? 1 : 0)
 
 #endif

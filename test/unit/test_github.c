@@ -6,9 +6,10 @@
 
 static void test_link(void)
 {
-    char *n = github_link_next("<https://api.github.com/repositories/1/releases?per_page=100&page=2>; "
-                               "rel=\"next\", <https://api.github.com/repositories/1/releases?"
-                               "per_page=100&page=5>; rel=\"last\"");
+    char *n =
+        github_link_next("<https://api.github.com/repositories/1/releases?per_page=100&page=2>; "
+                         "rel=\"next\", <https://api.github.com/repositories/1/releases?"
+                         "per_page=100&page=5>; rel=\"last\"");
     CHECK_STR(n, "https://api.github.com/repositories/1/releases?per_page=100&page=2");
     free(n);
     n = github_link_next("<https://x/?page=1>; rel=\"prev\", <https://x/?page=3>; rel=\"next\"");
@@ -47,7 +48,8 @@ static void test_release_json(void)
     CHECK(r.prerelease == 1 && r.draft == 0);
     CHECK_STR(github_release_time(&r), "2024-01-01T00:00:00Z");
     CHECK(r.n_assets == 2);
-    CHECK_STR(r.assets[0].digest, "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
+    CHECK_STR(r.assets[0].digest,
+              "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
     CHECK(r.assets[1].digest == NULL);
     CHECK_STR(r.assets[1].content_type, "application/octet-stream");
     github_release_free(&r);
@@ -66,8 +68,8 @@ static void test_release_json(void)
     CHECK(strstr(err.msg, "\"id\"") != NULL);
     json_decref(doc);
 
-    doc = json_loads("{\"id\":1,\"tag_name\":\"v1\",\"draft\":\"no\",\"prerelease\":false}", 0,
-                     NULL);
+    doc =
+        json_loads("{\"id\":1,\"tag_name\":\"v1\",\"draft\":\"no\",\"prerelease\":false}", 0, NULL);
     CHECK(github_release_from_json(doc, &r, "GET u", &err) < 0);
     CHECK(strstr(err.msg, "\"draft\"") != NULL);
     json_decref(doc);

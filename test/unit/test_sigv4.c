@@ -18,7 +18,8 @@
 
 /* ---- helpers ---- */
 
-static int read_whole(const char *path, struct buf *out) {
+static int read_whole(const char *path, struct buf *out)
+{
     FILE *f = fopen(path, "rb");
     char chunk[4096];
     size_t n;
@@ -33,7 +34,8 @@ static int read_whole(const char *path, struct buf *out) {
     return rc;
 }
 
-static int read_case_file(const char *dir, const char *name, const char *file, struct buf *out) {
+static int read_case_file(const char *dir, const char *name, const char *file, struct buf *out)
+{
     char path[1024];
     snprintf(path, sizeof(path), "%s/%s/%s", dir, name, file);
     if (read_whole(path, out) == 0)
@@ -43,7 +45,8 @@ static int read_case_file(const char *dir, const char *name, const char *file, s
 }
 
 /* On failure the helpers below return the error message, kept in out. */
-static const char *err_text(struct buf *out, const struct err *err) {
+static const char *err_text(struct buf *out, const struct err *err)
+{
     buf_free(out);
     buf_adds(out, err->msg);
     return buf_str(out);
@@ -51,20 +54,23 @@ static const char *err_text(struct buf *out, const struct err *err) {
 
 /* The canonical request of a request built by hand (or the error). */
 static const char *canon_of(struct buf *out, const char *method, const char *path,
-                            const char *query, const struct sigv4_header *h, size_t n) {
+                            const char *query, const struct sigv4_header *h, size_t n)
+{
     struct sigv4_request req = {method, path, query, h, n, SIGV4_EMPTY_SHA256};
     struct err err = {{0}};
     buf_free(out);
     return sigv4_canonical_request(&req, out, &err) < 0 ? err_text(out, &err) : buf_str(out);
 }
 
-static const char *cquery(struct buf *out, const char *q) {
+static const char *cquery(struct buf *out, const char *q)
+{
     struct err err = {{0}};
     buf_free(out);
     return sigv4_canonical_query(q, out, &err) < 0 ? err_text(out, &err) : buf_str(out);
 }
 
-static const char *uenc(struct buf *out, const char *s, size_t n, int keep_slash) {
+static const char *uenc(struct buf *out, const char *s, size_t n, int keep_slash)
+{
     buf_free(out);
     return sigv4_uri_encode(out, s, n, keep_slash) < 0 ? "(oom)" : buf_str(out);
 }
@@ -81,7 +87,8 @@ struct parsed {
     size_t body_len;
 };
 
-static void parsed_free(struct parsed *p) {
+static void parsed_free(struct parsed *p)
+{
     buf_free(&p->line1);
     for (size_t i = 0; i < MAX_HDRS; i++) {
         buf_free(&p->names[i]);
@@ -92,7 +99,8 @@ static void parsed_free(struct parsed *p) {
 /* Request line, "Name:value" headers (a line starting with whitespace
  * continues the value above: kept as "\n" + line for the signer to fold),
  * blank line, body. */
-static int parse_request(const char *text, size_t len, struct parsed *p) {
+static int parse_request(const char *text, size_t len, struct parsed *p)
+{
     const char *s = text, *end = text + len;
     memset(p, 0, sizeof(*p));
     const char *nl = memchr(s, '\n', (size_t)(end - s));
@@ -149,7 +157,8 @@ struct context {
     int sign_body, omit_token;
 };
 
-static int parse_context(const char *text, struct context *c) {
+static int parse_context(const char *text, struct context *c)
+{
     json_error_t jerr;
     memset(c, 0, sizeof(*c));
     c->root = json_loads(text, 0, &jerr);
@@ -167,7 +176,8 @@ static int parse_context(const char *text, struct context *c) {
 }
 
 /* "2015-08-30T12:36:00Z" to an amz date via sigv4_amz_date. */
-static void iso_to_amz(const char *iso, char amz[17]) {
+static void iso_to_amz(const char *iso, char amz[17])
+{
     struct tm tm = {0};
     amz[0] = '\0';
     if (sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
@@ -179,7 +189,8 @@ static void iso_to_amz(const char *iso, char amz[17]) {
 }
 
 /* The Authorization value of header-signed-request.txt, ", " made ",". */
-static void expected_auth(const char *signed_req, struct buf *out) {
+static void expected_auth(const char *signed_req, struct buf *out)
+{
     const char *a = strstr(signed_req, "\nAuthorization:");
     buf_reset(out);
     if (!a)
@@ -193,7 +204,8 @@ static void expected_auth(const char *signed_req, struct buf *out) {
     }
 }
 
-static int is_skipped(const char *name) {
+static int is_skipped(const char *name)
+{
     static const char *const normalising[] = {"get-relative-normalized",
                                               "get-relative-relative-normalized",
                                               "get-slash-normalized",
@@ -210,7 +222,8 @@ struct files {
     struct buf ctx, req, canon, sts, sig, signed_req;
 };
 
-static int load_case(const char *dir, const char *name, struct files *f) {
+static int load_case(const char *dir, const char *name, struct files *f)
+{
     return read_case_file(dir, name, "context.json", &f->ctx) < 0 ||
                    read_case_file(dir, name, "request.txt", &f->req) < 0 ||
                    read_case_file(dir, name, "header-canonical-request.txt", &f->canon) < 0 ||
@@ -221,7 +234,8 @@ static int load_case(const char *dir, const char *name, struct files *f) {
                : 0;
 }
 
-static void files_free(struct files *f) {
+static void files_free(struct files *f)
+{
     buf_free(&f->ctx);
     buf_free(&f->req);
     buf_free(&f->canon);
@@ -231,8 +245,8 @@ static void files_free(struct files *f) {
 }
 
 /* Sign one case and compare every stage byte for byte. */
-static void check_case(const char *name, const struct files *f, struct context *c,
-                       struct parsed *p) {
+static void check_case(const char *name, const struct files *f, struct context *c, struct parsed *p)
+{
     char amz[17], body_hash[65], sig[65];
     struct buf canon = BUF_INIT(0), sts = BUF_INIT(0), auth = BUF_INIT(0), want = BUF_INIT(0);
     struct err err = {{0}};
@@ -271,7 +285,8 @@ static void check_case(const char *name, const struct files *f, struct context *
     buf_free(&want);
 }
 
-static int run_case(const char *dir, const char *name) {
+static int run_case(const char *dir, const char *name)
+{
     struct files f = {BUF_INIT(0), BUF_INIT(0), BUF_INIT(0), BUF_INIT(0), BUF_INIT(0), BUF_INIT(0)};
     struct context c = {0};
     struct parsed p;
@@ -289,7 +304,8 @@ static int run_case(const char *dir, const char *name) {
     return ok;
 }
 
-static void test_vectors(const char *data) {
+static void test_vectors(const char *data)
+{
     char dir[1024];
     snprintf(dir, sizeof(dir), "%s/sigv4", data);
     DIR *d = opendir(dir);
@@ -314,7 +330,8 @@ static void test_vectors(const char *data) {
 }
 
 /* The intermediate key of the aws-c-auth vectors (their README). */
-static void test_vector_signing_key(void) {
+static void test_vector_signing_key(void)
+{
     struct sigv4_credentials cred = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
                                      NULL, "us-east-1", "service"};
     unsigned char key[32];
@@ -409,7 +426,8 @@ static const struct s3_example s3_examples[] = {
 static const struct sigv4_credentials s3_cred = {
     "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", NULL, "us-east-1", "s3"};
 
-static void test_s3_examples(void) {
+static void test_s3_examples(void)
+{
     for (size_t i = 0; i < sizeof(s3_examples) / sizeof(*s3_examples); i++) {
         const struct s3_example *e = &s3_examples[i];
         char body_hash[65], sig[65];
@@ -445,7 +463,8 @@ static void test_s3_examples(void) {
 
 /* ---- unit checks ---- */
 
-static void test_uri_encode(void) {
+static void test_uri_encode(void)
+{
     struct buf b = BUF_INIT(0);
     CHECK_STR(uenc(&b, "a b", 3, 1), "a%20b");
     CHECK_STR(uenc(&b, "test$file", 9, 1), "test%24file");
@@ -460,7 +479,8 @@ static void test_uri_encode(void) {
     buf_free(&b);
 }
 
-static void test_canonical_query(void) {
+static void test_canonical_query(void)
+{
     struct buf a = BUF_INIT(0), b = BUF_INIT(0);
     CHECK_STR(cquery(&a, NULL), "");
     CHECK_STR(cquery(&a, ""), "");
@@ -486,7 +506,8 @@ static void test_canonical_query(void) {
     buf_free(&b);
 }
 
-static void test_headers(void) {
+static void test_headers(void)
+{
     struct buf b = BUF_INIT(0);
     const struct sigv4_header h[] = {
         {"X-Meta", " a \t  b\r\n   c  "},
@@ -517,7 +538,8 @@ static void test_headers(void) {
 }
 
 /* sigv4_sign refuses requests whose headers disagree with what it signs. */
-static void test_sign_refusals(void) {
+static void test_sign_refusals(void)
+{
     struct buf out = BUF_INIT(0);
     struct err err = {{0}};
     struct sigv4_header h[] = {{"Host", S3_HOST},
@@ -555,7 +577,8 @@ static void test_sign_refusals(void) {
     buf_free(&out);
 }
 
-static void test_misc(void) {
+static void test_misc(void)
+{
     char hex[65], date[17];
     CHECK(sigv4_sha256_hex("", 0, hex) == 0);
     CHECK_STR(hex, SIGV4_EMPTY_SHA256);
@@ -569,7 +592,8 @@ static void test_misc(void) {
     CHECK(strlen(date) == 16 && date[8] == 'T' && date[15] == 'Z' && strncmp(date, "20", 2) == 0);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     if (argc < 2) {
         fprintf(stderr, "usage: %s test-data-dir\n", argv[0]);
         return 2;

@@ -8,7 +8,8 @@
 #include "tap.h"
 #include "versions.h"
 
-static int parses(const char *s) {
+static int parses(const char *s)
+{
     struct semver v;
     int rc = versions_semver_parse(s, &v);
     int zeroed = v.major == 0 && v.minor == 0 && v.patch == 0 && !v.pre && !v.build;
@@ -17,7 +18,8 @@ static int parses(const char *s) {
 }
 
 /* Compare two version strings; both must parse. */
-static int cmp(const char *a, const char *b) {
+static int cmp(const char *a, const char *b)
+{
     struct semver va, vb;
     if (versions_semver_parse(a, &va) < 0)
         return 99;
@@ -31,7 +33,8 @@ static int cmp(const char *a, const char *b) {
     return c < 0 ? -1 : c > 0;
 }
 
-static void test_parse(void) {
+static void test_parse(void)
+{
     struct semver v;
     CHECK(versions_semver_parse("1.2.3-rc.1+build.5", &v) == 0);
     CHECK(v.major == 1 && v.minor == 2 && v.patch == 3);
@@ -99,7 +102,8 @@ static void test_parse(void) {
     }
 }
 
-static void test_precedence(void) {
+static void test_precedence(void)
+{
     const char *chain[] = {"1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta",
                            "1.0.0-beta",  "1.0.0-beta.2",  "1.0.0-beta.11",
                            "1.0.0-rc.1",  "1.0.0",         "2.0.0",
@@ -131,7 +135,8 @@ static void test_precedence(void) {
 }
 
 /* 1/0 match of constraint c against version v; -1 on parse errors. */
-static int match(const char *c, const char *v) {
+static int match(const char *c, const char *v)
+{
     struct err e = {{0}};
     struct semver sv;
     struct versions_constraint *vc = versions_constraint_parse(c, &e);
@@ -154,7 +159,8 @@ struct mcase {
     int want;
 };
 
-static void run_cases(const struct mcase *cs, size_t n) {
+static void run_cases(const struct mcase *cs, size_t n)
+{
     for (size_t i = 0; i < n; i++) {
         int got = match(cs[i].constraint, cs[i].version);
         if (got != cs[i].want)
@@ -164,7 +170,8 @@ static void run_cases(const struct mcase *cs, size_t n) {
     }
 }
 
-static void test_operators(void) {
+static void test_operators(void)
+{
     static const struct mcase cs[] = {
         /* exact */
         {"1.2.3", "1.2.3", 1},
@@ -286,7 +293,8 @@ static void test_operators(void) {
     run_cases(cs, sizeof(cs) / sizeof(cs[0]));
 }
 
-static void test_combinations(void) {
+static void test_combinations(void)
+{
     static const struct mcase cs[] = {
         {">= 1.20.0, < 2.0.0", "1.20.0", 1},
         {">= 1.20.0, < 2.0.0", "1.99.0", 1},
@@ -316,7 +324,8 @@ static void test_combinations(void) {
 }
 
 /* Parse must fail and the message must equal want. */
-static void bad_constraint(const char *text, const char *want) {
+static void bad_constraint(const char *text, const char *want)
+{
     struct err e = {{0}};
     struct versions_constraint *c = versions_constraint_parse(text, &e);
     CHECK(c == NULL);
@@ -324,7 +333,8 @@ static void bad_constraint(const char *text, const char *want) {
     CHECK_STR(e.msg, want);
 }
 
-static void test_bad_constraints(void) {
+static void test_bad_constraints(void)
+{
     bad_constraint(">= abc", "invalid semver_constraint \">= abc\": not a version");
     bad_constraint(">= 1.0, >= abc, < 2", "invalid semver_constraint \">= abc\": not a version");
     bad_constraint("", "invalid semver_constraint \"\": empty term");
@@ -348,7 +358,8 @@ static void test_bad_constraints(void) {
 }
 
 /* Apply pattern to tag; returns malloced text or NULL. */
-static char *filter(const char *pattern, const char *tag) {
+static char *filter(const char *pattern, const char *tag)
+{
     struct versions_filter f;
     struct err e = {{0}};
     if (versions_filter_init(&f, pattern, &e) < 0) {
@@ -360,7 +371,8 @@ static char *filter(const char *pattern, const char *tag) {
     return out;
 }
 
-static void check_filter(const char *pattern, const char *tag, const char *want) {
+static void check_filter(const char *pattern, const char *tag, const char *want)
+{
     char *got = filter(pattern, tag);
     if (want)
         CHECK_STR(got, want);
@@ -369,7 +381,8 @@ static void check_filter(const char *pattern, const char *tag, const char *want)
     free(got);
 }
 
-static void test_filter(void) {
+static void test_filter(void)
+{
     const char *def = "^v?([^v].*)";
     check_filter(def, "v1.2.3", "1.2.3");
     check_filter(def, "1.2.3", "1.2.3");
@@ -403,7 +416,8 @@ static void test_filter(void) {
     CHECK(strncmp(e.msg, "invalid tag_filter \"a{2,1}\": ", 29) == 0);
 }
 
-int main(void) {
+int main(void)
+{
     test_parse();
     test_precedence();
     test_operators();
