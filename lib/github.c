@@ -52,6 +52,21 @@ char *github_repo_url(const struct github_client *g, const char *suffix)
     return buf_take(&b);
 }
 
+/* "{api}/repos/{owner}/{repo}{path}{segment}" with segment percent-encoded
+ * (tags may hold '/', '+', ...); malloced, NULL on OOM. */
+static char *github_repo_url_with(const struct github_client *g, const char *path,
+                                  const char *segment)
+{
+    char *escaped = curl_easy_escape(NULL, segment, 0);
+    struct buf suffix = BUF_INIT(0);
+    char *url = NULL;
+    if (escaped && buf_addf(&suffix, "%s%s", path, escaped) == 0)
+        url = github_repo_url(g, suffix.ptr);
+    curl_free(escaped);
+    buf_free(&suffix);
+    return url;
+}
+
 /* ---- JSON field access, each naming the field on error ---- */
 
 static int github_str(const json_t *obj, const char *key, int nullable, char **out,
@@ -312,18 +327,8 @@ done:
 int github_get_release(struct github_client *g, const char *id, const char *tag,
                        struct github_release *rel, int *found, struct err *err)
 {
-    struct buf suffix = BUF_INIT(0);
-    char *escaped = NULL;
-    if (id) {
-        buf_addf(&suffix, "/releases/%s", id);
-    } else {
-        escaped = curl_easy_escape(NULL, tag, 0);
-        if (escaped)
-            buf_addf(&suffix, "/releases/tags/%s", escaped);
-        curl_free(escaped);
-    }
-    char *url = suffix.ptr ? github_repo_url(g, suffix.ptr) : NULL;
-    buf_free(&suffix);
+    char *url = id ? github_repo_url_with(g, "/releases/", id)
+                   : github_repo_url_with(g, "/releases/tags/", tag);
     if (!url)
         return err_set(err, "out of memory");
     long status = 0;
@@ -421,13 +426,7 @@ static int github_peel(struct github_client *g, json_t *object, char **sha, stru
 int github_resolve_commit(struct github_client *g, const char *tag, char **sha, struct err *err)
 {
     *sha = NULL;
-    char *escaped = curl_easy_escape(NULL, tag, 0);
-    struct buf suffix = BUF_INIT(0);
-    if (escaped)
-        buf_addf(&suffix, "/git/ref/tags/%s", escaped);
-    curl_free(escaped);
-    char *url = suffix.ptr ? github_repo_url(g, suffix.ptr) : NULL;
-    buf_free(&suffix);
+    char *url = github_repo_url_with(g, "/git/ref/tags/", tag);
     if (!url)
         return err_set(err, "out of memory");
     long status = 0;

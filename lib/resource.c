@@ -95,3 +95,25 @@ int resource_check(struct resource *r, json_t **versions, struct err *err)
     *versions = out;
     return 0;
 }
+
+int resource_main_dir(enum request_kind kind, int argc, char **argv, const char *usage,
+                      resource_dir_fn fn)
+{
+    struct resource r;
+    struct err err = {""};
+    json_t *response = NULL;
+    if (argc != 2) {
+        log_error("usage: %s %s, request JSON on stdin", argv[0], usage);
+        return 2;
+    }
+    int rc = resource_open(&r, kind, &err);
+    if (rc == 0) {
+        rc = fn(&r, argv[1], &response, &err);
+        if (rc == 0)
+            rc = resource_print(response, &err);
+        resource_close(&r);
+    }
+    if (rc < 0)
+        log_error("%s", err.msg);
+    return rc < 0 ? 1 : 0;
+}
