@@ -416,8 +416,27 @@ static void test_filter(void)
     CHECK(strncmp(e.msg, "invalid tag_filter \"a{2,1}\": ", 29) == 0);
 }
 
+/* tag_filter patterns that would hang regcomp/regexec are refused. */
+static void test_filter_bombs(void)
+{
+    struct versions_filter f;
+    struct err e = {""};
+    CHECK(versions_filter_init(&f, "v?++", &e) < 0);
+    CHECK(strstr(e.msg, "empty string") != NULL);
+    CHECK(versions_filter_init(&f, "(a)\\1", &e) < 0);
+    CHECK(strstr(e.msg, "back-reference") != NULL);
+    CHECK(versions_filter_init(&f, "((a{1,33}){32})", &e) < 0);
+    CHECK(strstr(e.msg, "too many atoms") != NULL);
+    CHECK(versions_filter_init(&f, "^v?([0-9]+\\.[0-9]+\\.[0-9]+)$", &e) == 0);
+    char *v = versions_filter_apply(&f, "v1.20.3");
+    CHECK_STR(v, "1.20.3");
+    free(v);
+    versions_filter_free(&f);
+}
+
 int main(void)
 {
+    test_filter_bombs();
     test_parse();
     test_precedence();
     test_operators();
