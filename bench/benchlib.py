@@ -134,15 +134,19 @@ def timed_parallel(argvs, env=None):
 
 # ---- result lines ----
 
-def fmt(value, unit):
+def fmt(value, unit, spaced=False):
+    """value in unit as a result line gives it ("1.234s", "12345B"); spaced,
+    as RESULTS.md does: a space before the unit, bytes with thousands
+    separators ("1.234 s", "12,345 B")."""
+    sp = " " if spaced else ""
     if unit == "s":
-        return "%.3fs" % value
+        return "%.3f%ss" % (value, sp)
     if unit == "ms":
-        return "%.2fms" % value
+        return "%.2f%sms" % (value, sp)
     if unit == "MiB":
-        return "%.1fMiB" % value
+        return "%.1f%sMiB" % (value, sp)
     if unit == "B":
-        return "%dB" % value
+        return ("{:,}" if spaced else "{}").format(int(value)) + sp + "B"
     if isinstance(value, float) and not value.is_integer():
         return "%.2f" % value
     return "%d" % value

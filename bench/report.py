@@ -23,6 +23,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import benchlib as B  # noqa: E402
 
 # Why a target is missed and what would close it (shown only for MISS lines).
 WHY = [
@@ -30,48 +31,39 @@ WHY = [
      "Most of it is starting a process on this VM: `check.warm.wall_vs_process_start` "
      "sets the warm check beside the same binary exiting at validation, measured "
      "interleaved, and the process-start section shows `/bin/true` itself costing "
-     "several ms here. libcurl pulls in 30 shared libraries: mapping and relocating "
-     "them is 15 % of a warm check's instructions. The rest is the check's own "
-     "work, 67 M instructions in `profile.json.check_warm_1050`: reading the 146 KB "
-     "cache back (`json_load_file`, about 195 instructions a byte in jansson, 43 %), "
-     "re-validating every cached release, and filtering and ordering all 1,050 tags "
-     "(`releases_select`, mostly glibc `regexec`, 18 %). What would close it: a "
-     "cache format that needs no JSON parser (or one that keeps only what the answer "
-     "needs: the newest releases and the previous answer), no re-validation of what "
-     "this program wrote itself, tag filtering only as far as the answer needs, and "
-     "fewer shared libraries at start (a libcurl built with only HTTP(S), or static "
-     "linking) -- with a faster process start than this VM's."),
+     "several ms here. The check's own work is now small: 22 M instructions in "
+     "`profile.json.check_warm_1050` (67 M before the cache became a line-based file "
+     "parsed straight into releases and the default tag_filter stopped going through "
+     "regexec), and about half of those are the dynamic linker relocating the 30 "
+     "shared libraries libcurl pulls in; OpenSSL's initialisation is most of the "
+     "rest. What would close it: fewer shared libraries at start (a libcurl built "
+     "with only HTTP(S), which Debian does not ship; static linking, for which "
+     "Debian lacks static Kerberos and LDAP libraries) or a faster process start "
+     "than this VM's."),
     (r"^in\.4x64MiB\.time_vs_bare_curl$",
-     "Four curl processes use both cores; `in` receives all four downloads in one "
-     "thread (one curl multi handle) and hashes every byte in that same thread, so "
-     "on 2 cores it runs at about half the width of the reference. Hashing in a "
-     "separate thread per download (variant (1) below) brings it to about 1.45x at "
-     "load 1.4; the rest needs the transfers themselves spread over threads (one "
-     "multi handle per thread)."),
+     "Four curl processes receive on both cores; `in` receives all four downloads "
+     "in one thread (one curl multi handle), with a hashing thread per download "
+     "reading each file back behind the writer. On 2 cores shared with the asset "
+     "server, the one receiving thread is what is left: spreading the transfers "
+     "over threads (one multi handle per thread) would close it."),
     (r"^in\.1x1GiB\.time_vs_bare_curl$",
-     "`in` does all that bare curl does (receive, write the file) plus SHA-256 of "
-     "every byte, in the same thread (see `in.hash_1GiB_openssl_vs_sha256sum` for "
-     "what the hash costs here). Hashing in a separate thread per download, "
-     "reading the file back behind the writer (variant (1) below), measured 1.22x "
-     "at load 1.4: it closes this target where a core is free."),
+     "`in` receives and writes like curl and hashes every byte in a second thread "
+     "(see `in.hash_1GiB_openssl_vs_sha256sum` for what the hash costs here). That "
+     "needs a free core: when the machine is busy (the load column), the hashing "
+     "thread competes with the transfer and the asset server."),
     (r"^in\..*\.time_vs_curl\+sha256sum$",
-     "As for the bare-curl line: the hash runs in the transfer thread. Variant (1) "
-     "below (a hashing thread per download) measured 0.71x (4 x 64 MiB) and 0.44x "
-     "(1 GiB) at load 1.4."),
+     "As for the bare-curl line: hashing overlaps the transfer only where a core "
+     "is free."),
     (r"^out\..*\.second_out_time_vs_first$",
-     "A second `out` uploads nothing (0 asset bytes: HEADs and the manifest "
-     "documents only), but step 1 of `out` reads every file back and hashes it "
-     "(`mirror_verify_file` -> `sha256_fd`) before its first request: that is "
-     "nearly all of the time (256 MiB or 1 GiB of SHA-256, see "
-     "`in.hash_1GiB_openssl_vs_sha256sum`). What would close it: HEAD first and "
-     "verify only the files that will be uploaded. A file whose object already "
-     "has the size and `x-amz-meta-sha256` that release.json names is skipped "
-     "without reading it: the bucket already holds verified content."),
+     "A second `out` sends no asset bytes and reads no asset file: it costs a "
+     "process start, one HEAD per file, the PUTs of release.json and SHA256SUMS "
+     "and the GET and PUT of latest.json. On a busy machine RGW's answers and the "
+     "process start stretch past 0.1 s."),
     (r"^out\..*\.time_vs_aws$",
-     "`out` hashes every file before its first upload (the verify pass) and "
-     "uploads files one after the other with 4 parts in flight; aws starts at "
-     "once with up to 10 requests in flight. What would close it: hash each part "
-     "as it is read for upload instead of in a separate pass, and overlap files."),
+     "`out` hashes the files it will upload before the first upload (so that an "
+     "altered file uploads nothing), then uploads them one after the other with 4 "
+     "parts in flight; aws starts at once with up to 10 requests in flight. What "
+     "would close it: overlap files."),
 ]
 
 
@@ -84,7 +76,6 @@ def sh(*argv):
 
 
 def meta_start(path):
-    import benchlib as B
     m = B.machine()
     m.update({
         "started": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -113,17 +104,7 @@ def meta_end(path, seconds):
 
 
 def fmt(v, unit):
-    if unit == "s":
-        return "%.3f s" % v
-    if unit == "ms":
-        return "%.2f ms" % v
-    if unit == "MiB":
-        return "%.1f MiB" % v
-    if unit == "B":
-        return "{:,} B".format(int(v))
-    if isinstance(v, float) and not v.is_integer():
-        return "%.2f" % v
-    return "%d" % v
+    return B.fmt(v, unit, spaced=True)
 
 
 SECTIONS = [("check", "Check cost: 1,050 releases (reference: all pages every time)"),

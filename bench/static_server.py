@@ -10,33 +10,19 @@ one). One thread per connection.
 
 Library use:  srv = StaticServer(root).start(); srv.url; srv.stop()
 Standalone:   static_server.py ROOT [--port N]
-Standard library only."""
+Standard library, plus the fake's server plumbing and Range parsing
+(test/fakes/fake_github.py: ThreadedServer, serve_in_thread, parse_range)."""
 
 import argparse
 import os
-import re
-import socket
+import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import unquote
 
-_RANGE = re.compile(r"\s*bytes=(\d*)-(\d*)\s*")
-
-
-def parse_range(value, size):
-    """(start, end) half-open, None for the whole file, or "unsatisfiable"."""
-    m = _RANGE.fullmatch(value or "")
-    if not m or (m[1] == "" and m[2] == ""):
-        return None
-    if m[1] == "":
-        n = int(m[2])
-        return (max(0, size - n), size) if n > 0 and size > 0 else "unsatisfiable"
-    start = int(m[1])
-    if m[2] and int(m[2]) < start:
-        return None
-    if start >= size:
-        return "unsatisfiable"
-    return start, min(int(m[2]) + 1 if m[2] else size, size)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test",
+                                "fakes"))
+from fake_github import ThreadedServer, parse_range, serve_in_thread  # noqa: E402
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -90,12 +76,6 @@ class _Handler(BaseHTTPRequestHandler):
                 self.connection.sendfile(f, start, end - start)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 64
-
-
 class StaticServer:
     """Serve root on 127.0.0.1:port (0: ephemeral) from a daemon thread."""
 
@@ -106,11 +86,9 @@ class StaticServer:
         self.url = None
 
     def start(self):
-        self.srv = _Server(("127.0.0.1", self.port), _Handler)
+        self.srv = ThreadedServer(("127.0.0.1", self.port), _Handler)
         self.srv.root = self.root
-        self.srv.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        threading.Thread(target=self.srv.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
+        serve_in_thread(self.srv, "static-server")
         self.url = "http://127.0.0.1:%d" % self.srv.server_address[1]
         return self
 

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,11 +60,147 @@ int assets_name_check(const char *name, struct err *err)
     return err_set(err, "unsafe asset name \"%s\": it %s", shown, why);
 }
 
+/* ---- the hashing thread ----
+ *
+ * SHA-256 costs about as much CPU as receiving the bytes, so it runs beside
+ * the transfer instead of after it: the transfer thread (libcurl's callbacks)
+ * writes each piece to the file and publishes how far the file goes; one
+ * hashing thread per download reads the file back from the page cache,
+ * ASSETS_HASH_CHUNK at a time, and hashes it. The transfer thread wakes it
+ * only when a whole chunk is waiting, and assets_hash_drain() waits until
+ * every written byte is hashed (end of body, restart). */
+
+#define ASSETS_HASH_CHUNK (256 * 1024)
+
+struct assets_job {
+    struct assets_download *d;
+    pthread_t thread;
+    int started;
+    pthread_mutex_t mu;
+    pthread_cond_t more; /* to the hashing thread: a chunk, a drain or stop */
+    pthread_cond_t done; /* to the transfer thread: drained */
+    int64_t written;     /* bytes in the file (the transfer thread's side) */
+    int64_t hashed;      /* bytes hashed (the hashing thread's side) */
+    int draining;        /* hash to the end of what is written, then say so */
+    int idle;            /* the hashing thread waits on `more` */
+    int stop;
+    int read_errno;
+    unsigned char *chunk;
+};
+
+/* Wait for work: a whole chunk, or any bytes when draining. 0 on stop. */
+static int assets_hash_wait(struct assets_job *j)
+{
+    for (;;) {
+        int64_t ready = j->written - j->hashed;
+        if (j->stop || j->read_errno)
+            return 0;
+        if (ready >= ASSETS_HASH_CHUNK || (j->draining && ready > 0))
+            return 1;
+        if (j->draining) /* caught up */
+            pthread_cond_signal(&j->done);
+        j->idle = 1;
+        pthread_cond_wait(&j->more, &j->mu);
+        j->idle = 0;
+    }
+}
+
+static void *assets_hash_main(void *arg)
+{
+    struct assets_job *j = arg;
+    pthread_mutex_lock(&j->mu);
+    while (assets_hash_wait(j)) {
+        int64_t at = j->hashed, n = j->written - j->hashed;
+        pthread_mutex_unlock(&j->mu);
+        ssize_t got;
+        do
+            got = pread(j->d->fd, j->chunk, n < ASSETS_HASH_CHUNK ? (size_t)n : ASSETS_HASH_CHUNK,
+                        (off_t)at);
+        while (got < 0 && errno == EINTR);
+        if (got > 0)
+            sha256_update(&j->d->hash, j->chunk, (size_t)got);
+        pthread_mutex_lock(&j->mu);
+        if (got <= 0)
+            j->read_errno = got < 0 ? errno : EIO;
+        else
+            j->hashed += got;
+    }
+    pthread_cond_signal(&j->done);
+    pthread_mutex_unlock(&j->mu);
+    return NULL;
+}
+
+/* Wait until everything written is hashed; 0, or the errno of a failed read. */
+static int assets_hash_drain(struct assets_job *j)
+{
+    pthread_mutex_lock(&j->mu);
+    j->draining = 1;
+    pthread_cond_signal(&j->more);
+    while (j->hashed != j->written && !j->read_errno)
+        pthread_cond_wait(&j->done, &j->mu);
+    j->draining = 0;
+    int e = j->read_errno;
+    pthread_mutex_unlock(&j->mu);
+    return e;
+}
+
+/* The file now holds `written` bytes. */
+static void assets_hash_publish(struct assets_job *j, int64_t written)
+{
+    pthread_mutex_lock(&j->mu);
+    j->written = written;
+    if (j->idle && written - j->hashed >= ASSETS_HASH_CHUNK)
+        pthread_cond_signal(&j->more);
+    pthread_mutex_unlock(&j->mu);
+}
+
+/* Start over at byte 0 (the caller drained first and resets the hash). */
+static void assets_hash_rewind(struct assets_job *j)
+{
+    pthread_mutex_lock(&j->mu);
+    j->written = j->hashed = 0;
+    pthread_mutex_unlock(&j->mu);
+}
+
+static int assets_hash_start(struct assets_job *j)
+{
+    if (!(j->chunk = malloc(ASSETS_HASH_CHUNK)))
+        return -1;
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_cond_init(&j->more, NULL);
+    pthread_cond_init(&j->done, NULL);
+    if (pthread_create(&j->thread, NULL, assets_hash_main, j) != 0) {
+        pthread_mutex_destroy(&j->mu);
+        pthread_cond_destroy(&j->more);
+        pthread_cond_destroy(&j->done);
+        return -1;
+    }
+    j->started = 1;
+    return 0;
+}
+
+static void assets_hash_stop(struct assets_job *j)
+{
+    if (j->started) {
+        pthread_mutex_lock(&j->mu);
+        j->stop = 1;
+        pthread_cond_signal(&j->more);
+        pthread_mutex_unlock(&j->mu);
+        pthread_join(j->thread, NULL);
+        pthread_mutex_destroy(&j->mu);
+        pthread_cond_destroy(&j->more);
+        pthread_cond_destroy(&j->done);
+        j->started = 0;
+    }
+    free(j->chunk);
+    j->chunk = NULL;
+}
+
 /* ---- one download's callbacks ---- */
 
 static int assets_prepare(struct http_xfer *x, void *ctx)
 {
-    struct assets_download *d = ctx;
+    struct assets_download *d = ((struct assets_job *)ctx)->d;
     curl_slist_free_all(d->sent);
     d->sent = NULL;
     for (struct curl_slist *h = d->headers; h; h = h->next)
@@ -78,21 +215,27 @@ static int assets_prepare(struct http_xfer *x, void *ctx)
 }
 
 /* Start the file over: the server ignored Range. */
-static int assets_restart(struct http_xfer *x, struct assets_download *d)
+static int assets_restart(struct http_xfer *x, struct assets_job *j)
 {
+    struct assets_download *d = j->d;
+    int e = assets_hash_drain(j);
+    if (e)
+        return http_xfer_fail(x, "cannot read back \"%s\": %s", d->name, strerror(e));
     if (ftruncate(d->fd, 0) < 0 || sha256_reset(&d->hash) < 0)
         return http_xfer_fail(x, "cannot restart \"%s\": %s", d->name, strerror(errno));
+    assets_hash_rewind(j);
     d->bytes = 0;
     x->progress_done = 0;
     return 0;
 }
 
-static int assets_first_chunk(struct http_xfer *x, struct assets_download *d)
+static int assets_first_chunk(struct http_xfer *x, struct assets_job *j)
 {
+    struct assets_download *d = j->d;
     char range[128];
     d->first_chunk = 0;
     if (x->status == 200)
-        return d->bytes > 0 ? assets_restart(x, d) : 0;
+        return d->bytes > 0 ? assets_restart(x, j) : 0;
     if (x->status != 206)
         return 0;
     long long start = -1;
@@ -106,8 +249,9 @@ static int assets_first_chunk(struct http_xfer *x, struct assets_download *d)
 
 static int assets_write(struct http_xfer *x, void *ctx, const char *data, size_t n)
 {
-    struct assets_download *d = ctx;
-    if (d->first_chunk && assets_first_chunk(x, d) < 0)
+    struct assets_job *j = ctx;
+    struct assets_download *d = j->d;
+    if (d->first_chunk && assets_first_chunk(x, j) < 0)
         return -1;
     if (d->size >= 0 && d->bytes + (int64_t)n > d->size)
         return http_xfer_fail(x, "\"%s\": more bytes than the %" PRId64 " GitHub announced",
@@ -120,14 +264,15 @@ static int assets_write(struct http_xfer *x, void *ctx, const char *data, size_t
             return http_xfer_fail(x, "cannot write \"%s\": %s", d->name, strerror(errno));
         off += (size_t)w;
     }
-    sha256_update(&d->hash, data, n);
     d->bytes += (int64_t)n;
+    assets_hash_publish(j, d->bytes);
     return 0;
 }
 
 static int assets_done(struct http_xfer *x, void *ctx)
 {
-    struct assets_download *d = ctx;
+    struct assets_job *j = ctx;
+    struct assets_download *d = j->d;
     char url[512];
     http_url_for_log(x->cur_url, url, sizeof(url));
     if (x->status == 416 && d->bytes > 0 && d->size >= 0)
@@ -137,7 +282,7 @@ static int assets_done(struct http_xfer *x, void *ctx)
     if (x->status < 200 || x->status >= 300)
         return http_xfer_fail(x, "download of \"%s\" failed: GET %s: HTTP %ld", d->name, url,
                               x->status);
-    if (d->first_chunk && assets_first_chunk(x, d) < 0) /* an empty body */
+    if (d->first_chunk && assets_first_chunk(x, j) < 0) /* an empty body */
         return -1;
     if (d->size >= 0 && d->bytes < d->size) {
         snprintf(x->errmsg, sizeof(x->errmsg), "\"%s\": body ended at %" PRId64 " of %" PRId64,
@@ -145,6 +290,10 @@ static int assets_done(struct http_xfer *x, void *ctx)
         return 1;
     }
     x->errmsg[0] = '\0';
+    int e = assets_hash_drain(j);
+    if (e)
+        return http_xfer_fail(x, "cannot read back \"%s\": %s", d->name, strerror(e));
+    assets_hash_stop(j);
     sha256_final_hex(&d->hash, d->sha256);
     if (d->digest && strcmp(d->digest, d->sha256) != 0)
         return http_xfer_fail(x, "\"%s\": sha256 mismatch: GitHub's digest is %s, downloaded %s",
@@ -162,7 +311,7 @@ static int assets_done(struct http_xfer *x, void *ctx)
 
 /* ---- the batch ---- */
 
-static int assets_open(struct assets_download *d, size_t i, struct err *err)
+static int assets_open(struct assets_job *j, struct assets_download *d, size_t i, struct err *err)
 {
     d->fd = -1;
     d->complete = 0;
@@ -171,16 +320,20 @@ static int assets_open(struct assets_download *d, size_t i, struct err *err)
     d->hash.md = NULL;
     snprintf(d->tmp_name, sizeof(d->tmp_name), ".grm-part-%zu-%ld", i, (long)getpid());
     d->fd =
-        openat(d->dir_fd, d->tmp_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        openat(d->dir_fd, d->tmp_name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (d->fd < 0)
         return err_set(err, "cannot create a file for \"%s\": %s", d->name, strerror(errno));
     if (sha256_init(&d->hash) < 0)
         return err_set(err, "out of memory");
+    j->d = d;
+    if (assets_hash_start(j) < 0)
+        return err_set(err, "cannot start a hashing thread for \"%s\"", d->name);
     return 0;
 }
 
-static void assets_close(struct assets_download *d)
+static void assets_close(struct assets_job *j, struct assets_download *d)
 {
+    assets_hash_stop(j);
     if (d->fd >= 0) {
         close(d->fd);
         d->fd = -1;
@@ -207,18 +360,19 @@ int assets_download_all(struct http_client *http, struct assets_download *ds, si
 {
     struct http_xfer *xs = calloc(n ? n : 1, sizeof(*xs));
     struct http_xfer **ptrs = calloc(n ? n : 1, sizeof(*ptrs));
+    struct assets_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
     int64_t start = http_now_ms();
-    int rc = xs && ptrs ? 0 : err_set(err, "out of memory");
+    int rc = xs && ptrs && jobs ? 0 : err_set(err, "out of memory");
     for (size_t i = 0; i < n; i++)
         ds[i].tmp_name[0] = '\0', ds[i].fd = -1, ds[i].hash.md = NULL, ds[i].sent = NULL;
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        rc = assets_open(&ds[i], i, err);
+        rc = assets_open(&jobs[i], &ds[i], i, err);
         http_xfer_init(&xs[i], "GET", ds[i].url);
         xs[i].follow_redirects = 1;
         xs[i].prepare = assets_prepare;
         xs[i].write = assets_write;
         xs[i].done = assets_done;
-        xs[i].ctx = &ds[i];
+        xs[i].ctx = &jobs[i];
         xs[i].progress_label = ds[i].name;
         xs[i].progress_total = ds[i].size > 0 ? ds[i].size : 0;
         ptrs[i] = &xs[i];
@@ -229,7 +383,8 @@ int assets_download_all(struct http_client *http, struct assets_download *ds, si
         if (!ds[i].complete)
             rc = err_set(err, "download of \"%s\" failed: HTTP %ld", ds[i].name, xs[i].status);
     for (size_t i = 0; i < n; i++) {
-        assets_close(&ds[i]);
+        if (jobs)
+            assets_close(&jobs[i], &ds[i]);
         if (xs && ptrs && ptrs[i])
             http_xfer_cleanup(&xs[i]);
     }
@@ -237,5 +392,6 @@ int assets_download_all(struct http_client *http, struct assets_download *ds, si
         assets_summary(ds, n, start);
     free(xs);
     free(ptrs);
+    free(jobs);
     return rc;
 }

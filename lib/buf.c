@@ -1,10 +1,14 @@
 /* buf.c - growable, capped byte buffer (see buf.h). */
 #include "buf.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#define BUF_READ_CHUNK (64u * 1024)
 
 void buf_init(struct buf *b, size_t max)
 {
@@ -102,4 +106,30 @@ char *buf_take(struct buf *b)
     b->len = 0;
     b->cap = 0;
     return p;
+}
+
+int buf_read_fd(struct buf *b, int fd)
+{
+    size_t max = b->max ? b->max : BUF_MAX_DEFAULT;
+    for (;;) {
+        size_t room = max - b->len < BUF_READ_CHUNK ? max - b->len : BUF_READ_CHUNK;
+        char probe;
+        if (room > 0 && buf_grow(b, room) < 0) {
+            errno = ENOMEM;
+            return -1;
+        }
+        ssize_t n = room > 0 ? read(fd, b->ptr + b->len, room) : read(fd, &probe, 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0)
+            return 0;
+        if (n < 0 || room == 0) { /* a read error, or a byte past the cap */
+            int e = n < 0 ? errno : EFBIG;
+            buf_free(b);
+            errno = e;
+            return -1;
+        }
+        b->len += (size_t)n;
+        b->ptr[b->len] = '\0';
+    }
 }

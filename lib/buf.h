@@ -35,6 +35,10 @@ int buf_adds(struct buf *b, const char *s);
 int buf_addc(struct buf *b, char c);
 int buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Append everything fd yields until end of file. 0, or -1 with errno (EFBIG
+ * past the cap) and the buffer freed. */
+int buf_read_fd(struct buf *b, int fd);
+
 /* The content as a C string; "" when empty. Borrowed. */
 const char *buf_str(const struct buf *b);
 /* Detach the content: a malloced NUL-terminated string (never NULL unless OOM). */

@@ -6,11 +6,14 @@
 #include "log.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -166,12 +169,57 @@ static void http_progress(struct http_xfer *x, int64_t n)
     x->last_progress_bytes = x->progress_done;
 }
 
+/* ---- acknowledging response headers at once ----
+ *
+ * A server that writes a response's headers and its body separately with
+ * Nagle's algorithm on (Ceph RGW, Python's http.server) holds a small body
+ * back until the headers are acknowledged, and Linux delays that ACK by up to
+ * 40 ms: every small GET would wait for it. So the client records the sockets
+ * libcurl opens, and at the end of each response's headers asks for an
+ * immediate ACK on them (TCP_QUICKACK acknowledges what is pending). libcurl
+ * does not tell a transfer its socket while it runs, hence all of them: at
+ * most a few, and a pending-ACK flush is harmless on the others. */
+
+static curl_socket_t http_open_socket(void *userp, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+    struct http_client *c = userp;
+    (void)purpose;
+    curl_socket_t fd = socket(addr->family, addr->socktype | SOCK_CLOEXEC, addr->protocol);
+    if (fd != CURL_SOCKET_BAD && c->n_sockets < HTTP_MAX_SOCKETS)
+        c->sockets[c->n_sockets++] = fd;
+    return fd;
+}
+
+static int http_close_socket(void *userp, curl_socket_t fd)
+{
+    struct http_client *c = userp;
+    for (size_t i = 0; i < c->n_sockets; i++)
+        if (c->sockets[i] == fd) {
+            c->sockets[i] = c->sockets[--c->n_sockets];
+            break;
+        }
+    return close(fd);
+}
+
+static void http_ack_headers(const struct http_xfer *x)
+{
+#ifdef TCP_QUICKACK
+    int on = 1;
+    for (size_t i = 0; x->client && i < x->client->n_sockets; i++)
+        (void)setsockopt(x->client->sockets[i], IPPROTO_TCP, TCP_QUICKACK, &on, sizeof(on));
+#else
+    (void)x;
+#endif
+}
+
 static size_t http_on_header(char *data, size_t size, size_t nmemb, void *userp)
 {
     struct http_xfer *x = userp;
     size_t n = size * nmemb;
     if (n >= 5 && strncmp(data, "HTTP/", 5) == 0)
         buf_reset(&x->header_buf);
+    if ((n == 2 && data[0] == '\r') || (n == 1 && data[0] == '\n'))
+        http_ack_headers(x);
     if (buf_add(&x->header_buf, data, n) < 0)
         return 0;
     if (log_debug_enabled() && n > 2) {
@@ -333,6 +381,7 @@ int http_attempt_start(struct http_client *c, struct http_xfer *x)
     if (!x->easy && !(x->easy = curl_easy_init()))
         return http_xfer_fail(x, "cannot create a curl handle");
     CURL *e = x->easy;
+    x->client = c;
     curl_easy_reset(e);
     curl_easy_setopt(e, CURLOPT_URL, x->cur_url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, x);
@@ -349,6 +398,10 @@ int http_attempt_start(struct http_client *c, struct http_xfer *x)
     curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, HTTP_CURL_BUFFER);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->curl_errbuf);
     curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, x->fresh_connect ? 1L : 0L);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, http_open_socket);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, c);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, http_close_socket);
+    curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, c);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_on_body);

@@ -17,15 +17,19 @@
 #include "buf.h"
 #include "err.h"
 
+#define HTTP_MAX_SOCKETS 64
+
 struct http_client {
-    CURLM *multi;             /* owned; keeps the connection cache across runs */
-    int insecure;             /* skip TLS verification */
-    const char *ca_pem;       /* borrowed: PEM text of extra CA, or NULL */
-    long connect_timeout;     /* seconds */
-    long low_speed_time;      /* seconds below 1 byte/s before a transfer is cut */
-    int max_attempts;         /* attempts per transfer for retryable failures */
-    long max_rate_limit_wait; /* seconds we may wait for a rate-limit reset */
-    long retry_base_ms;       /* first back-off step */
+    CURLM *multi;                  /* owned; keeps the connection cache across runs */
+    int insecure;                  /* skip TLS verification */
+    const char *ca_pem;            /* borrowed: PEM text of extra CA, or NULL */
+    long connect_timeout;          /* seconds */
+    long low_speed_time;           /* seconds below 1 byte/s before a transfer is cut */
+    int max_attempts;              /* attempts per transfer for retryable failures */
+    long max_rate_limit_wait;      /* seconds we may wait for a rate-limit reset */
+    long retry_base_ms;            /* first back-off step */
+    int sockets[HTTP_MAX_SOCKETS]; /* the open connections' sockets (see http.c) */
+    size_t n_sockets;
 };
 
 struct http_xfer;
@@ -70,6 +74,7 @@ struct http_xfer {
     char errmsg[ERR_MAX];
 
     /* --- internal --- */
+    struct http_client *client;
     CURL *easy;
     struct curl_slist *sent_headers;
     char *cur_url;

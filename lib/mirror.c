@@ -1,4 +1,4 @@
-/* mirror.c - the out command's work: verify a fetched release, upload what
+/* mirror.c - the out command's work: check a fetched release, upload (verified) what
  * the bucket lacks, write its manifest, then latest.json and retention
  * (see mirror.h). */
 #include "mirror.h"
@@ -93,19 +93,29 @@ static int mirror_open_from(struct mirror *mr, const char *sources_dir, struct e
     if (mr->from_fd < 0)
         return err_set(err, "params.from: cannot open directory \"%s\": %s", mr->r->req.put.from,
                        strerror(errno));
-    int fd = openat(mr->from_fd, MIRROR_MANIFEST, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO planted there must not block the open */
+    int fd = openat(mr->from_fd, MIRROR_MANIFEST, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
     if (fd < 0)
         return err_set(err, "params.from: \"%s\" holds no %s (%s): is it a get of this resource?",
                        mr->r->req.put.from, MIRROR_MANIFEST, strerror(errno));
-    if (fstat(fd, &st) < 0 || st.st_size > MIRROR_MANIFEST_MAX) {
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         close(fd);
+        return err_set(err, "%s/%s is not a regular file", mr->r->req.put.from, MIRROR_MANIFEST);
+    }
+    struct buf text = BUF_INIT(MIRROR_MANIFEST_MAX);
+    int rc = buf_read_fd(&text, fd);
+    int read_errno = errno;
+    close(fd);
+    if (rc < 0 && read_errno == EFBIG)
         return err_set(err, "%s/%s is larger than %d bytes", mr->r->req.put.from, MIRROR_MANIFEST,
                        MIRROR_MANIFEST_MAX);
-    }
+    if (rc < 0)
+        return err_set(err, "cannot read %s/%s: %s", mr->r->req.put.from, MIRROR_MANIFEST,
+                       strerror(read_errno));
     json_error_t je;
-    mr->manifest = json_loadfd(fd, 0, &je);
-    close(fd);
+    mr->manifest = json_loadb(buf_str(&text), text.len, 0, &je);
+    buf_free(&text);
     if (!mr->manifest)
         return err_set(err, "%s/%s: invalid JSON: %s", mr->r->req.put.from, MIRROR_MANIFEST,
                        je.text);
@@ -165,6 +175,26 @@ static int mirror_read_manifest(struct mirror *mr, struct err *err)
     return 0;
 }
 
+/* The cheap check of every listed file, before any request: it is there, a
+ * regular file (not a symlink), of the size the manifest gives. */
+static int mirror_check_file(struct mirror *mr, const struct mirror_file *mf, struct err *err)
+{
+    struct stat st;
+    int fd = openat(mr->from_fd, mf->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return err_set(err, "\"%s\" listed in %s is missing: %s", mf->path, MIRROR_MANIFEST,
+                       strerror(errno));
+    int rc = fstat(fd, &st);
+    close(fd);
+    if (rc < 0 || !S_ISREG(st.st_mode))
+        return err_set(err, "\"%s\" listed in %s is not a regular file", mf->path, MIRROR_MANIFEST);
+    if ((int64_t)st.st_size != mf->size)
+        return err_set(err, "\"%s\" is %" PRId64 " bytes, %s says %" PRId64, mf->path,
+                       (int64_t)st.st_size, MIRROR_MANIFEST, mf->size);
+    return 0;
+}
+
+/* The full check of a file about to be uploaded: its SHA-256. */
 static int mirror_verify_file(struct mirror *mr, const struct mirror_file *mf, struct err *err)
 {
     char hex[65];
@@ -256,20 +286,25 @@ static int mirror_plan_keys(struct mirror *mr, struct err *err)
     return rc;
 }
 
-/* ---- step 3: upload ---- */
+/* ---- step 3: upload what the bucket lacks ---- */
 
-static int mirror_upload_file(struct mirror *mr, struct mirror_file *f, struct err *err)
+/* Skip a file the bucket holds with the same size and SHA-256 (the sha256
+ * metadata this resource writes), unless params.force. */
+static int mirror_head_file(struct mirror *mr, struct mirror_file *f, struct err *err)
 {
     struct s3_object_info info;
     if (s3_head_object(&mr->s3, f->key, &info, err) < 0)
         return -1;
     if (!mr->r->req.put.force && info.exists && info.size == f->size &&
         strcmp(info.sha256, f->sha256) == 0) {
-        log_info("%s: unchanged in the bucket, skipped", f->key);
         f->skipped = 1;
         mr->skipped++;
-        return 0;
     }
+    return 0;
+}
+
+static int mirror_upload_file(struct mirror *mr, struct mirror_file *f, struct err *err)
+{
     int fd = openat(mr->from_fd, f->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return err_set(err, "cannot open \"%s\": %s", f->path, strerror(errno));
@@ -281,6 +316,28 @@ static int mirror_upload_file(struct mirror *mr, struct mirror_file *f, struct e
     log_info("%s: uploaded %" PRId64 " bytes", f->key, f->size);
     mr->uploaded++;
     mr->bytes += f->size;
+    return 0;
+}
+
+/* HEAD every file, hash every file to be uploaded (all of them before the
+ * first upload, so a tampered file uploads nothing), then upload. Files the
+ * bucket already holds are not read: a second out costs its HEADs. */
+static int mirror_upload_missing(struct mirror *mr, struct err *err)
+{
+    for (size_t i = 0; i < mr->n_files; i++)
+        if (mirror_head_file(mr, &mr->files[i], err) < 0)
+            return -1;
+    for (size_t i = 0; i < mr->n_files; i++)
+        if (!mr->files[i].skipped && mirror_verify_file(mr, &mr->files[i], err) < 0)
+            return -1;
+    log_info("mirroring %s/%s %s (%zu files) to s3://%s/%s", mr->owner, mr->repository, mr->tag,
+             mr->n_files, mr->cfg->bucket, buf_str(&mr->release_prefix));
+    for (size_t i = 0; i < mr->n_files; i++) {
+        if (mr->files[i].skipped)
+            log_info("%s: unchanged in the bucket, skipped", mr->files[i].key);
+        else if (mirror_upload_file(mr, &mr->files[i], err) < 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -571,15 +628,12 @@ static int mirror_steps(struct mirror *mr, const char *sources_dir, struct err *
     if (mirror_open_from(mr, sources_dir, err) < 0 || mirror_read_manifest(mr, err) < 0)
         return -1;
     for (size_t i = 0; i < mr->n_files; i++)
-        if (mirror_verify_file(mr, &mr->files[i], err) < 0)
+        if (mirror_check_file(mr, &mr->files[i], err) < 0)
             return -1;
     if (mirror_plan_keys(mr, err) < 0 || mirror_open_s3(mr, err) < 0)
         return -1;
-    log_info("mirroring %s/%s %s (%zu files) to s3://%s/%s", mr->owner, mr->repository, mr->tag,
-             mr->n_files, mr->cfg->bucket, buf_str(&mr->release_prefix));
-    for (size_t i = 0; i < mr->n_files; i++)
-        if (mirror_upload_file(mr, &mr->files[i], err) < 0)
-            return -1;
+    if (mirror_upload_missing(mr, err) < 0)
+        return -1;
     if (mirror_put_release_files(mr, err) < 0 || mirror_update_latest(mr, err) < 0)
         return -1;
     if (mr->r->req.put.keep_versions > 0 && mirror_retention(mr, err) < 0)

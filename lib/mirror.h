@@ -3,12 +3,13 @@
  *
  * Steps, in this order, so that a failure at any point leaves latest.json
  * untouched and the next run uploads only what is missing:
- *  1. read from/release.json and verify the size and SHA-256 of every file
- *     before uploading anything;
+ *  1. read from/release.json and check that every file is there with its
+ *     size (no request before that);
  *  2. map each file to its key (prefix + key_template) and refuse keys that
  *     collide with each other or with the release's manifest keys;
- *  3. per file: HEAD, skip when size and x-amz-meta-sha256 match (unless
- *     force), else upload (multipart from part_size on);
+ *  3. HEAD every file and skip those whose size and x-amz-meta-sha256 match
+ *     (unless force); verify the SHA-256 of every other file, all before the
+ *     first upload; then upload them (multipart from part_size on);
  *  4. write {prefix}{owner}/{repository}/{tag}/release.json and SHA256SUMS;
  *  5. update {prefix}{owner}/{repository}/latest.json only when this release
  *     is newer, by the resource's ordering, than the one it names;

@@ -6,6 +6,7 @@
  * then checked here, so that every message names the field by its path.
  * JSON null counts as absent for every field. */
 #include "request.h"
+#include "versions.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -28,7 +29,6 @@
 #define GIB (MIB * 1024)
 
 #define DEFAULT_API_URL "https://api.github.com"
-#define DEFAULT_TAG_FILTER "^v?([^v].*)"
 #define DEFAULT_REGION "us-east-1"
 #define DEFAULT_KEY_TEMPLATE "{owner}/{repository}/{tag}/{asset}"
 #define DEFAULT_CONCURRENCY 4
@@ -694,7 +694,7 @@ static int request_init(struct request *req, enum request_kind kind, struct err 
     s->mirror.concurrency = DEFAULT_CONCURRENCY;
     req->get.concurrency = DEFAULT_CONCURRENCY;
     if (set_str(&s->github_api_url, DEFAULT_API_URL, err) < 0 ||
-        set_str(&s->tag_filter, DEFAULT_TAG_FILTER, err) < 0 ||
+        set_str(&s->tag_filter, VERSIONS_DEFAULT_TAG_FILTER, err) < 0 ||
         set_str(&s->mirror.region, DEFAULT_REGION, err) < 0 ||
         set_str(&s->mirror.prefix, "", err) < 0 ||
         set_str(&s->mirror.key_template, DEFAULT_KEY_TEMPLATE, err) < 0)

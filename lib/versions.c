@@ -675,6 +675,11 @@ int versions_filter_init(struct versions_filter *f, const char *pattern, struct 
 {
     const char *why = filter_too_complex(pattern);
     f->ngroups = 0;
+    f->is_default = strcmp(pattern, VERSIONS_DEFAULT_TAG_FILTER) == 0;
+    if (f->is_default) { /* evaluated by hand: nothing to compile */
+        f->ngroups = 1;
+        return 0;
+    }
     if (why)
         return err_set(err, "invalid tag_filter \"%s\": %s", pattern, why);
     int rc = regcomp(&f->re, pattern, REG_EXTENDED);
@@ -690,11 +695,25 @@ int versions_filter_init(struct versions_filter *f, const char *pattern, struct 
 
 void versions_filter_free(struct versions_filter *f)
 {
-    regfree(&f->re);
+    if (!f->is_default)
+        regfree(&f->re);
+}
+
+/* "^v?([^v].*)" by hand: in the C locale "." is any byte, so the group is
+ * the tag without one leading "v", provided what is left starts with a byte
+ * other than "v" (an empty rest does not match). */
+static char *filter_default_apply(const char *tag)
+{
+    const char *rest = tag[0] == 'v' ? tag + 1 : tag;
+    if (rest[0] == '\0' || rest[0] == 'v')
+        return NULL;
+    return strdup(rest);
 }
 
 char *versions_filter_apply(const struct versions_filter *f, const char *tag)
 {
+    if (f->is_default)
+        return filter_default_apply(tag);
     size_t n = f->ngroups + 1;
     regmatch_t *m = calloc(n, sizeof(*m));
     if (!m)

@@ -64,9 +64,16 @@ int versions_constraint_match(const struct versions_constraint *c, const struct 
 void versions_constraint_free(struct versions_constraint *c);
 
 /* tag_filter: a POSIX extended regex over the tag. */
+/* The default tag_filter, github-release-resource's: an optional leading
+ * "v" is not part of the version. versions_filter_apply() evaluates exactly
+ * this pattern without regcomp/regexec (a check filters every tag of the repository,
+ * and glibc's regexec with a capture costs thousands of instructions a tag). */
+#define VERSIONS_DEFAULT_TAG_FILTER "^v?([^v].*)"
+
 struct versions_filter {
     regex_t re;
     size_t ngroups;
+    int is_default; /* the pattern is VERSIONS_DEFAULT_TAG_FILTER */
 };
 /* Compile pattern; returns 0 or -1 with err quoting the regex
  * (`invalid tag_filter "(": <regerror text>`; nothing to free then). On

@@ -1,8 +1,10 @@
-"""bbutil.py - helpers shared by the black-box suites (test_check.py,
-test_in.py): find the built executables (env GRM_BIN_DIR, else build/ at the
-repository root), run one with a request on stdin in a clean environment and
-its own TMPDIR, parse what it prints, and a TestCase base that starts a fresh
-fake GitHub (test/fakes/fake_github.py) for every test.
+"""bbutil.py - helpers shared by the black-box suites (test_*.py): find the
+built executables (env GRM_BIN_DIR, else build/ at the repository root), run
+one with a request on stdin in a clean environment and its own TMPDIR, parse
+what it prints, a TestCase base that starts a fresh fake GitHub
+(test/fakes/fake_github.py) for every test, a mixin for check runs that must
+recover, a silent TCP listener standing in for S3, and the most requests a
+log shows in flight at once.
 
 Every run is also checked for sanitizer reports, so the same suites serve the
 ASan/UBSan build. Standard library only."""
@@ -15,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -74,6 +77,71 @@ def closed_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def max_overlap(entries, slack=0.0):
+    """Most of these logged requests (each with "time" and "end") in flight
+    at once; the last `slack` seconds of each are ignored (the client may be
+    done before the server stamps the end)."""
+    events = sorted([(e["time"], 1) for e in entries] +
+                    [(e["end"] - slack, -1) for e in entries])
+    best = cur = 0
+    for _, step in events:
+        cur += step
+        best = max(best, cur)
+    return best
+
+
+class Listener:
+    """A plain TCP listener on 127.0.0.1 standing in for S3 where no request
+    should arrive or none gets an answer: self.log keeps the bytes of every
+    connection up to the end of its request head, then the connection is
+    closed without an answer."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.log = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            conn.settimeout(2)
+            data = b""
+            try:
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+            except OSError:
+                pass
+            self.log.append(data)
+            conn.close()
+
+    def wait(self, count, seconds=2.0):
+        """True once the log holds more than `count` connections; polls for
+        up to `seconds` (a connection may be logged after the run ends)."""
+        deadline = time.monotonic() + seconds
+        while len(self.log) <= count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return len(self.log) > count
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+        self.sock.close()
 
 
 class Result:
@@ -242,3 +310,36 @@ class GitHubCase(unittest.TestCase):
 
     def asset_log(self):
         return self.gh.requests(listener="asset")
+
+
+class CheckRecovery:
+    """Mixin for a GitHubCase whose check runs must recover from faults on
+    the release listing: releases v1.0.0 (self.r1) and v2.0.0 (self.r2)."""
+
+    def setUp(self):
+        super().setUp()
+        self.r1 = self.rel("v1.0.0")
+        self.r2 = self.rel("v2.0.0")
+
+    def list_log(self):
+        return self.api_log(r"/releases$")
+
+    def gap(self):
+        """Seconds between the end of the first listing request and the
+        start of the second."""
+        log = self.list_log()
+        return log[1]["time"] - log[0]["end"]
+
+    def assertCheckRecovered(self, res, n_requests):
+        """check printed the latest release after n_requests listings."""
+        self.assertEqual((res.rc, res.errors), (0, []), res)
+        self.assertEqual(res.json, [self.version(self.r2)])
+        self.assertEqual(len(self.list_log()), n_requests, self.list_log())
+
+    def check_recovers_after_a_wait(self):
+        """Run check: it must recover with a second listing that starts at
+        least 0.9 s after the first ended. Returns the Result."""
+        res = self.check()
+        self.assertCheckRecovered(res, 2)
+        self.assertGreaterEqual(self.gap(), 0.9)
+        return res

@@ -4,9 +4,9 @@ check, in and out executables.
 
 Every case of test/badinput/cases.jsonl is run against every command it
 lists, with GitHub (github_api_url) pointed at the fake GitHub and S3
-(mirror.endpoint) at a plain TCP listener, so that a request that slipped
-through validation would show up in their logs. Each run must:
-exit with the case's code; print nothing on stdout; print exactly one stderr
+(mirror.endpoint) at a plain TCP listener (bbutil.Listener), so that a
+request that slipped through validation would show up in their logs. Each
+run must: exit with the case's code; print nothing on stdout; print exactly one stderr
 line, an "error:" line holding the case's fragment; print no sanitizer report
 (the suite runs unchanged with GRM_BIN_DIR at a Sanitize build); echo none of
 the request's secrets; leave DEST (in), SOURCES (out) and TMPDIR as they
@@ -20,16 +20,14 @@ import copy
 import json
 import os
 import shutil
-import socket
 import sys
 import tempfile
-import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bbutil import (ROOT, SANITIZER_MARKERS, FakeGitHub, binary, run,  # noqa: E402
-                    tree)
+from bbutil import (ROOT, SANITIZER_MARKERS, FakeGitHub, Listener, binary,  # noqa: E402
+                    run, tree)
 
 CORPUS = os.path.join(ROOT, "test", "badinput")
 COMMANDS = ("check", "in", "out")
@@ -127,43 +125,6 @@ def secret_forms(secret):
             text = enc(b"\0" * k + raw).decode()
             forms.add(text[4 if k else 0:-4])
     return forms
-
-
-class Listener:
-    """A plain TCP listener on 127.0.0.1 standing in for S3: it records every
-    connection with the first bytes received, then closes it."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.1)
-        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
-        self.log = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._thread.start()
-
-    def _loop(self):
-        while not self._stop.is_set():
-            try:
-                conn, peer = self.sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            conn.settimeout(1)
-            try:
-                data = conn.recv(4096)
-            except OSError:
-                data = b""
-            self.log.append({"peer": peer, "data": data})
-            conn.close()
-
-    def stop(self):
-        self._stop.set()
-        self._thread.join()
-        self.sock.close()
 
 
 class TestCorpusFile(unittest.TestCase):
@@ -282,11 +243,8 @@ class TestBadInput(unittest.TestCase):
         res = self.run_case("out", json.dumps(substitute(self.base["out"], self.subst)),
                             [self.sources])
         self.assertNotEqual(res.rc, 0, res)
-        deadline = time.monotonic() + 2
-        while len(self.s3.log) == before and time.monotonic() < deadline:
-            time.sleep(0.05)
-        self.assertGreater(len(self.s3.log), before, "out made no S3 request")
-        self.assertIn(b"mirror-bucket", self.s3.log[-1]["data"])
+        self.assertTrue(self.s3.wait(before), "out made no S3 request")
+        self.assertIn(b"mirror-bucket", self.s3.log[-1])
         del self.s3.log[:]
         shutil.rmtree(self.tmpdir)
         os.makedirs(self.tmpdir)

@@ -282,13 +282,24 @@ class TestHugeGitHubAnswers(HostileCase):
         doc.update(extra)
         return json.dumps(doc)[:-1].encode() + b',"assets":['
 
+    def get_streamed(self, rel, length, chunks):
+        """`in` of rel while the fake answers its release request with a
+        streamed body of length bytes: (Result, peak RSS in MiB)."""
+        self.gh._r_release = lambda req, repo, auth, id: streamed(length, chunks)
+        return self.run_measured("in", {"source": self.source(), "version": self.version(rel)},
+                                 [self.dest])
+
+    def check_streamed(self, length, chunks):
+        """check while the fake answers the release listing with a streamed
+        body of length bytes: (Result, peak RSS in MiB)."""
+        self.gh._r_list = lambda req, repo, auth: streamed(length, chunks)
+        return self.run_measured("check", {"source": self.source()})
+
     def test_a_million_assets_in_one_release_body(self):
         r = self.rel("v1.0.0")
         length, chunks = json_stream(self.release_prefix(r), self.asset_item(r), 1000000, b"]}")
         self.assertGreater(length, 100 * MIB)
-        self.gh._r_release = lambda req, repo, auth, id: streamed(length, chunks)
-        res, rss = self.run_measured("in", {"source": self.source(),
-                                            "version": self.version(r)}, [self.dest])
+        res, rss = self.get_streamed(r, length, chunks)
         self.assertOneError(res, "larger than 33554432 bytes", "/releases/%d" % r.id)
         self.assertLess(res.elapsed, 60)
         self.assertBoundedRSS(rss, res)
@@ -300,9 +311,7 @@ class TestHugeGitHubAnswers(HostileCase):
         r = self.rel("v1.0.0")
         length, chunks = json_stream(self.release_prefix(r), self.asset_item(r), 200000, b"]}")
         self.assertLess(length, 32 * MIB)
-        self.gh._r_release = lambda req, repo, auth, id: streamed(length, chunks)
-        res, rss = self.run_measured("in", {"source": self.source(),
-                                            "version": self.version(r)}, [self.dest])
+        res, rss = self.get_streamed(r, length, chunks)
         self.assertEqual((res.rc, res.errors), (0, []), res)   # the asset pages are empty
         if not sanitized_build():
             self.assertLess(rss, 400, res)
@@ -313,15 +322,12 @@ class TestHugeGitHubAnswers(HostileCase):
             b',"huge":"'
         length, chunks = json_stream(prefix, lambda i: b"x" * 65536, 1600, b'"}', sep=b"")
         self.assertGreaterEqual(length, 100 * MIB)
-        self.gh._r_release = lambda req, repo, auth, id: streamed(length, chunks)
-        res, rss = self.run_measured("in", {"source": self.source(),
-                                            "version": self.version(r)}, [self.dest])
+        res, rss = self.get_streamed(r, length, chunks)
         self.assertOneError(res, "larger than 33554432 bytes")
         self.assertBoundedRSS(rss, res)
         self.assertNothingInDest()
         # The listing that check reads: the same bound.
-        self.gh._r_list = lambda req, repo, auth: streamed(length, chunks)
-        res, rss = self.run_measured("check", {"source": self.source()})
+        res, rss = self.check_streamed(length, chunks)
         self.assertOneError(res, "larger than 33554432 bytes", "/releases")
         self.assertBoundedRSS(rss, res)
 
@@ -332,8 +338,7 @@ class TestHugeGitHubAnswers(HostileCase):
         def item(i):
             return one
         length, chunks = json_stream(b"[", item, 1000000, b"]")
-        self.gh._r_list = lambda req, repo, auth: streamed(length, chunks)
-        res, rss = self.run_measured("check", {"source": self.source()})
+        res, rss = self.check_streamed(length, chunks)
         self.assertOneError(res, "larger than 33554432 bytes", "/releases")
         self.assertBoundedRSS(rss, res)
 

@@ -14,24 +14,10 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bbutil import (META_FILES, OWNER, REPO, TOKEN, GitHubCase, read_text,  # noqa: E402
-                    sha256_file, tree)
+from bbutil import (META_FILES, OWNER, REPO, TOKEN, GitHubCase, max_overlap,  # noqa: E402
+                    read_text, sha256_file, tree)
 
 SIZE_ONE = 1000
-
-
-def max_overlap(entries, slack=0.02):
-    """Most requests the fake was serving at once (from its log times; the
-    last `slack` seconds of each are ignored: the client may be done before
-    the fake stamps the end)."""
-    events = sorted([(e["time"], 1) for e in entries] +
-                    [(e["end"] - slack, -1) for e in entries],
-                    key=lambda ev: (ev[0], ev[1]))
-    best = cur = 0
-    for _, step in events:
-        cur += step
-        best = max(best, cur)
-    return best
 
 
 class InCase(GitHubCase):
@@ -66,6 +52,15 @@ class InCase(GitHubCase):
     def downloads(self):
         """Asset-host requests for release assets (not archives)."""
         return [e for e in self.asset_log() if e["path"].startswith("/download/")]
+
+    def get_beside_a_good_asset(self, tag, name):
+        """With the fake's log cleared, `in` of a new release `tag` holding
+        ok.bin and an asset called `name` (10 bytes each)."""
+        self.gh.clear_log()
+        r = self.rel(tag)
+        self.gh.add_asset(r, "ok.bin", size=10)
+        self.gh.add_asset(r, name, size=10)
+        return self.get(self.version(r))
 
 
 class TestSelection(InCase):
@@ -460,7 +455,7 @@ class TestTransfer(InCase):
                             dest=self.dest)
                 self.assertFiles(assets)
                 self.assertEqual(len(self.downloads()), 6)
-                self.assertEqual(max_overlap(self.downloads()), want)
+                self.assertEqual(max_overlap(self.downloads(), slack=0.02), want)
 
     def test_progress_lines_and_summary(self):
         r = self.rel("v1.0.0")
@@ -488,11 +483,7 @@ class TestCollisions(InCase):
     def test_asset_named_like_a_metadata_file_fails_before_downloading(self):
         for i, name in enumerate(META_FILES):
             with self.subTest(name=name):
-                self.gh.clear_log()
-                r = self.rel("v1.0.%d" % i)
-                self.gh.add_asset(r, "ok.bin", size=10)
-                self.gh.add_asset(r, name, size=10)
-                res = self.get(self.version(r))
+                res = self.get_beside_a_good_asset("v1.0.%d" % i, name)
                 self.assertOneError(res, '"%s"' % name, "asset_dir: true")
                 self.assertEqual(tree(self.dest), [])
                 self.assertEqual(self.asset_log(), [])
@@ -595,11 +586,7 @@ class TestBadInput(InCase):
     def test_unsafe_asset_names(self):
         for i, name in enumerate(("../evil.sh", "a/b.txt", "..", "x/../../y", "..hidden")):
             with self.subTest(name=name):
-                self.gh.clear_log()
-                r = self.rel("v2.0.%d" % i)
-                self.gh.add_asset(r, "fine.bin", size=10)
-                self.gh.add_asset(r, name, size=10)
-                res = self.get(self.version(r))
+                res = self.get_beside_a_good_asset("v2.0.%d" % i, name)
                 self.assertOneError(res, '"%s"' % name)
                 self.assertUntouched()
                 self.assertEqual(self.asset_log(), [])

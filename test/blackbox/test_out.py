@@ -29,7 +29,8 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "s3"))
 import fault_proxy  # noqa: E402
 import s3env  # noqa: E402
-from bbutil import OWNER, REPO, TOKEN, GitHubCase, binary, read_text  # noqa: E402
+from bbutil import (OWNER, REPO, TOKEN, GitHubCase, binary, max_overlap,  # noqa: E402
+                    read_text)
 from oututil import S3Reader  # noqa: E402
 
 # The proxy logs only a selection of headers; these tests also look at these.
@@ -52,16 +53,6 @@ class Proxy(fault_proxy.FaultProxy):
     def _record(self, entry):
         entry["end"] = time.time()
         super()._record(entry)
-
-
-def max_overlap(entries):
-    """Most of these requests the proxy was serving at once."""
-    events = sorted([(e["time"], 1) for e in entries] + [(e["end"], -1) for e in entries])
-    best = cur = 0
-    for _, step in events:
-        cur += step
-        best = max(best, cur)
-    return best
 
 
 def metadata(resp):
@@ -134,6 +125,19 @@ class OutCase(GitHubCase):
         got = self.get_ok(self.version(rel), params, source or self.src(),
                           dest=self.mkdir(os.path.join("sources", name)))
         return name, got["version"]
+
+    def fetch_small_and_big(self):
+        """Release v2.0.0 with small.txt (one PUT) and big.bin (multipart, 3
+        parts) fetched into SOURCES: sets self.small, self.big, self.name,
+        self.want_version and the keys self.ks, self.kb, self.kr (its
+        release.json) and self.latest_key."""
+        r = self.rel("v2.0.0")
+        self.small = self.gh.add_asset(r, "small.txt", size=1500)
+        self.big = self.gh.add_asset(r, "big.bin", size=2 * PART + 12345)
+        self.name, self.want_version = self.fetch(r)
+        pre = "%s/%s/v2.0.0/" % (OWNER, REPO)
+        self.ks, self.kb, self.kr = pre + "small.txt", pre + "big.bin", pre + "release.json"
+        self.latest_key = "%s/%s/latest.json" % (OWNER, REPO)
 
     def out(self, from_, source=None, params=None, **kw):
         req = {"source": source or self.src(), "params": dict(params or {}, **{"from": from_})}
@@ -524,13 +528,7 @@ class TestReleases(OutCase):
 class TestFaults(OutCase):
     def setUp(self):
         super().setUp()
-        r = self.rel("v2.0.0")
-        self.small = self.gh.add_asset(r, "small.txt", size=1500)
-        self.big = self.gh.add_asset(r, "big.bin", size=2 * PART + 12345)
-        self.name, self.want_version = self.fetch(r)
-        pre = "%s/%s/v2.0.0/" % (OWNER, REPO)
-        self.ks, self.kb = pre + "small.txt", pre + "big.bin"
-        self.latest_key = "%s/%s/latest.json" % (OWNER, REPO)
+        self.fetch_small_and_big()
 
     def mirror_older(self):
         """Mirror v1.0.0 first; returns latest.json's bytes."""
@@ -694,15 +692,20 @@ class TestBadInput(OutCase):
         self.assertOneError(res, "absent")
         self.assertNothingSent()
 
-    def test_tampered_truncated_or_missing_asset(self):
-        path = os.path.join(self.sources, self.name, "a.bin")
-        with open(path, "r+b") as fp:  # one byte changed, same size
-            fp.seek(1234)
+    def tamper(self, name="a.bin"):
+        """Flip one byte of a fetched file, keeping its size."""
+        path = os.path.join(self.sources, self.name, name)
+        with open(path, "r+b") as fp:
+            fp.seek(1234 % os.path.getsize(path))
             b = fp.read(1)
-            fp.seek(1234)
+            fp.seek(-1, os.SEEK_CUR)
             fp.write(bytes([b[0] ^ 1]))
-        res = self.out(self.name)
-        self.assertOneError(res, "a.bin", "sha256")
+        return path
+
+    def test_truncated_missing_or_special_asset(self):
+        """Checked before any request: every listed file there, regular, of
+        its listed size."""
+        path = os.path.join(self.sources, self.name, "a.bin")
         with open(path, "r+b") as fp:
             fp.truncate(3999)
         res = self.out(self.name)
@@ -710,7 +713,34 @@ class TestBadInput(OutCase):
         os.unlink(path)
         res = self.out(self.name)
         self.assertOneError(res, "a.bin", "missing")
+        os.mkfifo(path)  # opened without blocking, refused
+        res = self.out(self.name, timeout=30)
+        self.assertOneError(res, "a.bin", "not a regular file")
         self.assertNothingSent()
+
+    def test_tampered_asset_uploads_nothing(self):
+        """Same size, one byte changed: the files to upload are hashed after
+        the HEADs and before the first write, so nothing is written."""
+        self.tamper()
+        res = self.out(self.name)
+        self.assertOneError(res, "a.bin", "sha256", "refusing to mirror")
+        self.assertEqual(sorted({e["method"] for e in self.proxy.requests()}), ["HEAD"])
+        self.assertEqual(self.keys(), [])
+
+    def test_file_already_in_the_bucket_is_not_read(self):
+        """A file whose object already has its size and sha256 is skipped
+        without being read (so a second out costs its HEADs, not a hash of
+        every file); with force it is read, verified and refused."""
+        md = metadata(self.out_ok(self.name))
+        self.assertEqual((md["uploaded"], md["skipped"]), ("2", "0"))
+        self.tamper()
+        self.proxy.clear()
+        md = metadata(self.out_ok(self.name))
+        self.assertEqual((md["uploaded"], md["skipped"], md["bytes_uploaded"]), ("0", "2", "0"))
+        self.assertEqual([e for e in self.proxy.requests() if e["method"] == "PUT"
+                          and e["path"].endswith(("/a.bin", "/b.bin"))], [])
+        res = self.out(self.name, params={"force": True})
+        self.assertFailsClearly(res, "a.bin", "sha256", "refusing to mirror")
 
     def test_release_of_another_repository(self):
         res = self.out(self.name, self.src(repository="other"))

@@ -19,18 +19,15 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from bbutil import (FAST_ENV, PASS_ENV, ROOT, SANITIZER_MARKERS, FakeGitHub,  # noqa: E402
-                    binary, closed_port)
+                    Listener, binary, closed_port)
 from test_badinput import secret_forms  # noqa: E402
 
 sys.path.insert(0, os.path.join(ROOT, "test", "s3"))
@@ -70,48 +67,6 @@ class Run:
     def __repr__(self):
         return "Run(%s, rc=%s)\n--- stdout ---\n%s\n--- stderr ---\n%s" % (
             self.label, self.rc, self.stdout.decode("latin-1"), self.text)
-
-
-class Listener:
-    """A TCP listener that keeps the first request bytes of every connection
-    and closes it without an answer."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.1)
-        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
-        self.received = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._thread.start()
-
-    def _loop(self):
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            conn.settimeout(2)
-            data = b""
-            try:
-                while b"\r\n\r\n" not in data:
-                    chunk = conn.recv(4096)
-                    if not chunk:
-                        break
-                    data += chunk
-            except OSError:
-                pass
-            self.received.append(data)
-            conn.close()
-
-    def stop(self):
-        self._stop.set()
-        self._thread.join()
-        self.sock.close()
 
 
 class TestSecrets(unittest.TestCase):
@@ -326,7 +281,7 @@ class TestSecrets(unittest.TestCase):
     def test_session_token_sent_to_a_silent_endpoint(self):
         for debug in (False, True):
             with self.subTest(debug=debug):
-                del self.listener.received[:]
+                del self.listener.log[:]
                 src = self.source(debug, mirror=self.mirror(
                     secret=WRONG_S3_SECRET, session_token=SESSION_TOKEN,
                     endpoint=self.listener.url))
@@ -335,10 +290,8 @@ class TestSecrets(unittest.TestCase):
                                    [self.fetched()])
                 self.assertFailed(res, self.listener.url)
                 self.assertDebug(res, debug)
-                deadline = time.monotonic() + 2
-                while not self.listener.received and time.monotonic() < deadline:
-                    time.sleep(0.05)
-                sent = b"".join(self.listener.received).lower()
+                self.listener.wait(0)
+                sent = b"".join(self.listener.log).lower()
                 self.assertIn(b"x-amz-security-token: " + SESSION_TOKEN.lower().encode(), sent)
                 self.assertIn(b"authorization: aws4-hmac-sha256", sent)
 

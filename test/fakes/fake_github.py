@@ -18,6 +18,8 @@ generated on the fly from the asset id (SHAKE-256 blocks), so multi-GB assets
 cost no memory.
 
 Library use:  gh = FakeGitHub(token="t"); gh.start(); gh.add_release(...)
+              (bench/static_server.py also uses ThreadedServer,
+              serve_in_thread and parse_range)
 Standalone:   fake_github.py --config C.json [--port N] [--asset-port M]
                              [--ready-file F] [--log FILE]
 Standard library only (Python >= 3.9).
@@ -45,7 +47,8 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
-__all__ = ["FakeGitHub", "Release", "Asset", "Fault", "Headers", "main"]
+__all__ = ["FakeGitHub", "Release", "Asset", "Fault", "Headers", "ThreadedServer",
+           "serve_in_thread", "parse_range", "main"]
 
 API_VERSIONS = ("2022-11-28",)
 DOCS = "https://docs.github.com/rest"
@@ -307,7 +310,10 @@ def _hard_close(handler):
 # HTTP plumbing
 # --------------------------------------------------------------------------
 
-class _Server(ThreadingHTTPServer):
+class ThreadedServer(ThreadingHTTPServer):
+    """A thread per connection; stop() waits for none of them, and a client
+    that drops its connection is not reported (also bench/static_server.py)."""
+
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
@@ -316,6 +322,32 @@ class _Server(ThreadingHTTPServer):
     def handle_error(self, request, client_address):
         if not isinstance(sys.exc_info()[1], (ConnectionError, OSError)):
             super().handle_error(request, client_address)
+
+
+def serve_in_thread(srv, name):
+    """srv.serve_forever() in a daemon thread that notices shutdown() within
+    50 ms; returns srv."""
+    threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, name=name,
+                     daemon=True).start()
+    return srv
+
+
+def parse_range(value, size):
+    """A Range header against a body of size bytes: None (serve all; also
+    for a syntactically invalid header, which is ignored), (start, end) half
+    open, or "unsatisfiable" (416)."""
+    m = re.fullmatch(r"\s*bytes=(\d*)-(\d*)\s*", value or "")
+    if not m or (m[1] == "" and m[2] == ""):
+        return None
+    if m[1] == "":
+        n = int(m[2])
+        return (max(0, size - n), size) if n > 0 and size > 0 else "unsatisfiable"
+    start = int(m[1])
+    if m[2] and int(m[2]) < start:
+        return None
+    if start >= size:
+        return "unsatisfiable"
+    return start, min(int(m[2]) + 1 if m[2] else size, size)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -426,11 +458,9 @@ class FakeGitHub:
 
     def start(self):
         for listener in ("api", "asset"):
-            srv = _Server((self.host, self._ports[listener]), _Handler)
+            srv = ThreadedServer((self.host, self._ports[listener]), _Handler)
             srv.fake, srv.listener = self, listener
-            threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
-                             name="fake-github-" + listener, daemon=True).start()
-            self._servers[listener] = srv
+            self._servers[listener] = serve_in_thread(srv, "fake-github-" + listener)
         self.api_url = "http://%s:%d" % (self.host, self._servers["api"].server_address[1])
         self.asset_url = "http://%s:%d" % (self.host, self._servers["asset"].server_address[1])
         return self
@@ -1101,7 +1131,7 @@ class FakeGitHub:
                    ("ETag", '"%s"' % _sha1("etag:%d" % a.id)),
                    ("Last-Modified", "Mon, 01 Jan 2024 00:00:00 GMT"),
                    ("Content-Disposition", "attachment; filename=%s" % quote(a.name))]
-        rng = self._parse_range(req.headers.get("range"), size)
+        rng = parse_range(req.headers.get("range"), size)
         if rng == "unsatisfiable":
             return _s3_error(416, "InvalidRange", "The requested range is not satisfiable",
                              [("Content-Range", "bytes */%d" % size)])
@@ -1110,22 +1140,6 @@ class FakeGitHub:
             headers.append(("Content-Range", "bytes %d-%d/%d" % (start, end - 1, size)))
         return _Resp(status, headers, chunks=lambda: a.iter_content(start, end),
                      length=end - start)
-
-    @staticmethod
-    def _parse_range(value, size):
-        """None (serve all), (start, end) half-open, or "unsatisfiable"."""
-        m = re.fullmatch(r"\s*bytes=(\d*)-(\d*)\s*", value or "")
-        if not m or (m[1] == "" and m[2] == ""):
-            return None
-        if m[1] == "":
-            n = int(m[2])
-            return (max(0, size - n), size) if n > 0 and size > 0 else "unsatisfiable"
-        start = int(m[1])
-        if m[2] and int(m[2]) < start:
-            return None                 # syntactically invalid: ignored
-        if start >= size:
-            return "unsatisfiable"
-        return start, min(int(m[2]) + 1 if m[2] else size, size)
 
     def _archive(self, owner, repo, tag, ext):
         kind = "tarball" if ext == "tar.gz" else "zipball"

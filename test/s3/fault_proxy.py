@@ -230,34 +230,35 @@ def _until_close(resp, no_body):
             and not resp.chunked())
 
 
+def _quietly(call, *args):
+    """call(*args), ignoring OSError (a socket the peer already dropped)."""
+    try:
+        call(*args)
+    except OSError:
+        pass
+
+
 def _reset(sock):
     """Close with RST instead of FIN."""
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    except OSError:
-        pass
-    try:
-        sock.close()
-    except OSError:
-        pass
+    _quietly(sock.setsockopt, socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    _quietly(sock.close)
+
+
+def _drain(sock):
+    """Send FIN, then read what the client still sends, for up to 2 s."""
+    sock.shutdown(socket.SHUT_WR)
+    sock.settimeout(0.2)
+    end = time.monotonic() + 2.0
+    while time.monotonic() < end:
+        if not sock.recv(BLOCK):
+            break
 
 
 def _lingering_close(sock):
-    """Send FIN, drain what the client still sends (up to 2 s), close: so an
-    early answer is not lost to an RST caused by unread request bytes."""
-    try:
-        sock.shutdown(socket.SHUT_WR)
-        sock.settimeout(0.2)
-        end = time.monotonic() + 2.0
-        while time.monotonic() < end:
-            if not sock.recv(BLOCK):
-                break
-    except OSError:
-        pass
-    try:
-        sock.close()
-    except OSError:
-        pass
+    """_drain, then close: so an early answer is not lost to an RST caused
+    by unread request bytes."""
+    _quietly(_drain, sock)
+    _quietly(sock.close)
 
 
 class FaultProxy:
@@ -310,18 +311,12 @@ class FaultProxy:
         """Stop listening and drop every open connection."""
         self._stopping = True
         if self._listener:
-            try:
-                self._listener.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            _quietly(self._listener.shutdown, socket.SHUT_RDWR)
             self._listener.close()
         with self._lock:
             conns = list(self._conns)
         for c in conns:
-            try:
-                c.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            _quietly(c.shutdown, socket.SHUT_RDWR)
         if self._thread:
             self._thread.join(5)
         if self._log_file:

@@ -44,6 +44,19 @@ static int read_case_file(const char *dir, const char *name, const char *file, s
     return -1;
 }
 
+/* sigv4_signing_key for date and cred must succeed and give want (hex). */
+static void check_signing_key(const char *date, const struct sigv4_credentials *cred,
+                              const char *want)
+{
+    unsigned char key[32];
+    char hex[65];
+    struct err err = {{0}};
+    CHECK(sigv4_signing_key(date, cred, key, &err) == 0);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", key[i]);
+    CHECK_STR(hex, want);
+}
+
 /* On failure the helpers below return the error message, kept in out. */
 static const char *err_text(struct buf *out, const struct err *err)
 {
@@ -334,13 +347,8 @@ static void test_vector_signing_key(void)
 {
     struct sigv4_credentials cred = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
                                      NULL, "us-east-1", "service"};
-    unsigned char key[32];
-    char hex[65];
-    struct err err = {{0}};
-    CHECK(sigv4_signing_key(VECTOR_DATE, &cred, key, &err) == 0);
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", key[i]);
-    CHECK_STR(hex, "938127b5336810ddb6a5d6af445fcac9e371f9ed418ed386b022aed82901be75");
+    check_signing_key(VECTOR_DATE, &cred,
+                      "938127b5336810ddb6a5d6af445fcac9e371f9ed418ed386b022aed82901be75");
 }
 
 /* ---- S3 documentation examples ---- */
@@ -451,14 +459,8 @@ static void test_s3_examples(void)
         buf_free(&auth);
         buf_free(&want_sts);
     }
-
-    unsigned char key[32];
-    char hex[65];
-    struct err err = {{0}};
-    CHECK(sigv4_signing_key(S3_DATE, &s3_cred, key, &err) == 0);
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", key[i]);
-    CHECK_STR(hex, "dbb893acc010964918f1fd433add87c70e8b0db6be30c1fbeafefa5ec6ba8378");
+    check_signing_key(S3_DATE, &s3_cred,
+                      "dbb893acc010964918f1fd433add87c70e8b0db6be30c1fbeafefa5ec6ba8378");
 }
 
 /* ---- unit checks ---- */

@@ -416,6 +416,41 @@ static void test_filter(void)
     CHECK(strncmp(e.msg, "invalid tag_filter \"a{2,1}\": ", 29) == 0);
 }
 
+/* The default tag_filter is evaluated without regexec: it must give what
+ * glibc's regexec gives for the same pattern, on every kind of tag. */
+static void test_default_filter_matches_regexec(void)
+{
+    static const char *const tags[] = {
+        "v1.2.3", "1.2.3", "v",           "",     "vv1",  "vV1",       "V1.0", "v-1",
+        "-v1",    "v v",   " v1",         "v\n1", "\nv1", "v\t",       "v.",   ".",
+        "vx",     "xv",    "release-1.0", "v1v",  "vvv",  "v\xc3\xa9", "\xff", "v\xff\xfe",
+        "\x7f",   "v\x01", "1",           "a",    "va"};
+    struct versions_filter fast, slow;
+    struct err e = {{0}};
+    CHECK(versions_filter_init(&fast, VERSIONS_DEFAULT_TAG_FILTER, &e) == 0);
+    CHECK(fast.is_default);
+    CHECK(regcomp(&slow.re, VERSIONS_DEFAULT_TAG_FILTER, REG_EXTENDED) == 0);
+    for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+        regmatch_t m[2];
+        char *want = NULL;
+        if (regexec(&slow.re, tags[i], 2, m, 0) == 0)
+            want = strndup(tags[i] + m[1].rm_so, (size_t)(m[1].rm_eo - m[1].rm_so));
+        char *got = versions_filter_apply(&fast, tags[i]);
+        if (want)
+            CHECK_STR(got, want);
+        else
+            CHECK(got == NULL);
+        free(want);
+        free(got);
+    }
+    regfree(&slow.re);
+    versions_filter_free(&fast);
+    /* a pattern that only looks like the default goes through regexec */
+    CHECK(versions_filter_init(&fast, "^v?([^v].*)$", &e) == 0);
+    CHECK(!fast.is_default);
+    versions_filter_free(&fast);
+}
+
 /* tag_filter patterns that would hang regcomp/regexec are refused. */
 static void test_filter_bombs(void)
 {
@@ -443,5 +478,6 @@ int main(void)
     test_combinations();
     test_bad_constraints();
     test_filter();
+    test_default_filter_matches_regexec();
     return TEST_DONE();
 }
