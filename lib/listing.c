@@ -450,6 +450,19 @@ static int listing_take(struct listing_state *s, struct listing *out, struct err
     return 0;
 }
 
+int listing_cache_decode(char *text, struct listing *out, time_t *full_at)
+{
+    struct listing_state s;
+    struct err ignored;
+    memset(&s, 0, sizeof(s));
+    memset(out, 0, sizeof(*out));
+    int rc = listing_cache_parse(text, &s, full_at);
+    if (rc == 0)
+        rc = listing_take(&s, out, &ignored);
+    listing_state_free(&s);
+    return rc;
+}
+
 int listing_fetch(struct github_client *g, struct listing *out, struct err *err)
 {
     struct listing_state cache, fresh;

@@ -16,6 +16,7 @@
 #define GRM_LISTING_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "err.h"
 #include "github.h"
@@ -32,6 +33,12 @@ struct listing {
 /* Read the list (see above). Returns 0, or -1 with err. */
 int listing_fetch(struct github_client *g, struct listing *out, struct err *err);
 void listing_free(struct listing *l);
+
+/* Decode the text of a cache file (modified in place) into out: its
+ * releases, pages first, then the tail; *full_at gets its last full read.
+ * 0, or -1 when the text is malformed (out left empty). listing_fetch reads
+ * its cache this way; public for tests and fuzzing. */
+int listing_cache_decode(char *text, struct listing *out, time_t *full_at);
 
 /* The cache file path for this source into out; 0, or -1 when no directory
  * can be used (the listing then runs without a cache). */
