@@ -30,8 +30,9 @@ WHY = [
     (r"^check\.warm\.wall$",
      "Most of it is starting a process on this VM: `check.warm.wall_vs_process_start` "
      "sets the warm check beside the same binary exiting at validation, measured "
-     "interleaved, and the process-start section shows `/bin/true` itself costing "
-     "several ms here. The check's own work is now small: 22 M instructions in "
+     "interleaved, and the process-start section shows that an empty `main` linked "
+     "with the same shared libraries costs as much as that: loading libcurl and the "
+     "30 libraries it pulls in is the process start. The check's own work is small: 22 M instructions in "
      "`profile.json.check_warm_1050` (67 M before the cache became a line-based file "
      "parsed straight into releases and the default tag_filter stopped going through "
      "regexec), and about half of those are the dynamic linker relocating the 30 "
@@ -108,7 +109,8 @@ def fmt(v, unit):
 
 
 SECTIONS = [("check", "Check cost: 1,050 releases (reference: all pages every time)"),
-            ("start", "Process start: `check` exiting at validation vs `/bin/true`"),
+            ("start", "Process start: `check` exiting at validation, and an empty `main` "
+                      "linked with the same libraries, vs `/bin/true`"),
             ("in", "`in` vs `curl -sSfL -o` (+ `sha256sum`)"),
             ("out", "`out` vs `/usr/bin/aws s3 cp` (Ceph RGW, no proxy)")]
 
