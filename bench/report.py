@@ -35,9 +35,8 @@ WHY = [
      "30 libraries it pulls in is the process start. The check's own work is small: 22 M instructions in "
      "`profile.json.check_warm_1050` (67 M before the cache became a line-based file "
      "parsed straight into releases and the default tag_filter stopped going through "
-     "regexec), and about half of those are the dynamic linker relocating the 30 "
-     "shared libraries libcurl pulls in; OpenSSL's initialisation is most of the "
-     "rest. What would close it: fewer shared libraries at start (a libcurl built "
+     "regexec), about half of them the dynamic linker's and most of the rest "
+     "OpenSSL's initialisation. What would close it: fewer shared libraries at start (a libcurl built "
      "with only HTTP(S), which Debian does not ship; static linking, for which "
      "Debian lacks static Kerberos and LDAP libraries) or a faster process start "
      "than this VM's."),
