@@ -692,6 +692,19 @@ class TestBadInput(OutCase):
         self.assertOneError(res, "absent")
         self.assertNothingSent()
 
+    def test_release_json_too_large_or_not_a_file(self):
+        path = os.path.join(self.sources, self.name, "release.json")
+        with open(path, "r+b") as fp:  # still valid JSON: trailing spaces
+            fp.seek(0, os.SEEK_END)
+            fp.write(b" " * (16 * 1024 * 1024 + 1 - fp.tell()))
+        res = self.out(self.name)
+        self.assertOneError(res, "release.json", "larger than 16777216 bytes")
+        os.unlink(path)
+        os.mkfifo(path)  # opened without blocking, refused
+        res = self.out(self.name, timeout=30)
+        self.assertOneError(res, "release.json", "not a regular file")
+        self.assertNothingSent()
+
     def tamper(self, name="a.bin"):
         """Flip one byte of a fetched file, keeping its size."""
         path = os.path.join(self.sources, self.name, name)
