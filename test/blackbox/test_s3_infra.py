@@ -210,12 +210,18 @@ class S3InfraTest(unittest.TestCase):
         d = self.s3["rgw_dir"]
         if not d:
             self.skipTest("RGW not started by rgw.sh here")
-        t = time.monotonic()
+        pids = {}
+        for name in ("mon.a", "osd.0", "client.rgw"):
+            with open(os.path.join(d, "run", name + ".pid")) as f:
+                pids[name] = f.read().strip()
         r = subprocess.run([s3env.RGW_SH, "start", d], capture_output=True,
                            text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("S3_ENDPOINT=%s\n" % self.s3["endpoint"], r.stdout)
-        self.assertLess(time.monotonic() - t, 5)
+        for name, pid in pids.items():  # the same daemons, not restarted ones
+            with open(os.path.join(d, "run", name + ".pid")) as f:
+                self.assertEqual(f.read().strip(), pid, name)
+            self.assertTrue(os.path.exists("/proc/%s" % pid), name)
         with socket.create_connection(("127.0.0.1", port_of(self.s3["endpoint"])),
                                       timeout=5):
             pass
