@@ -110,7 +110,7 @@ class S3InfraTest(unittest.TestCase):
         r = s3env.aws("s3", "ls", "s3://" + self.bucket,
                       endpoint=self.proxy.endpoint, secret_key="wrong" * 8)
         self.assertNotEqual(r.returncode, 0)
-        e = self.proxy.log[-1]
+        e = self.proxy.requests()[-1]
         self.assertEqual((e["status"], e["error_code"]),
                          (403, "SignatureDoesNotMatch"))
 
@@ -141,7 +141,7 @@ class S3InfraTest(unittest.TestCase):
         self.assertEqual(status, 403)
         self.assertIn(b"AccessDenied", body)
         self.assertEqual(f.hits, 1)
-        self.assertEqual([(e["fault"], e["status"]) for e in self.proxy.log],
+        self.assertEqual([(e["fault"], e["status"]) for e in self.proxy.requests()],
                          [("error", 500), (None, 403)])
 
     def test_proxy_resets_connection(self):
@@ -153,8 +153,8 @@ class S3InfraTest(unittest.TestCase):
         status, _ = self.raw("PUT", "/%s/k?partNumber=1&uploadId=x" % self.bucket,
                              body=b"abc")
         self.assertEqual(status, 403)
-        self.assertIsNone(self.proxy.log[0]["status"])
-        self.assertEqual(self.proxy.log[0]["body_bytes"], 3)
+        self.assertIsNone(self.proxy.requests()[0]["status"])
+        self.assertEqual(self.proxy.requests()[0]["body_bytes"], 3)
 
     def test_awscli_retries_through_injected_faults(self):
         src = os.path.join(self.tmp.name, "17mib")

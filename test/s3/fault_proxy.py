@@ -286,6 +286,8 @@ class FaultProxy:
         self.capture = capture
         self._log_file = open(log_file, "a", encoding="utf-8") if log_file else None
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)  # notified when _inflight drops
+        self._inflight = 0  # requests read and not yet in the log
         self._listener = None
         self._conns = set()
         self._thread = None
@@ -345,9 +347,17 @@ class FaultProxy:
             if log:
                 self.log.clear()
 
+    def settle(self, timeout=5.0):
+        """Wait (up to timeout) until every request read so far is in the log:
+        an entry is recorded after its answer is relayed, so a client can hold
+        the answer before the proxy holds the entry."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._inflight == 0, timeout)
+
     def requests(self, method=None, path=None, query=None):
-        """Log entries filtered like a fault (path is a regex)."""
+        """Log entries filtered like a fault (path is a regex), once settled."""
         rx = re.compile(path) if path else None
+        self.settle()
         with self._lock:
             entries = list(self.log)
         return [e for e in entries
@@ -386,6 +396,8 @@ class FaultProxy:
     def _record(self, entry):
         with self._lock:
             self.log.append(entry)
+            self._inflight -= 1
+            self._idle.notify_all()
             if self._log_file:
                 e = dict(entry)
                 if isinstance(e.get("body"), bytes):
@@ -439,6 +451,8 @@ class FaultProxy:
         }
         if path.startswith(CONTROL_PREFIX):
             return self._control(client, rfile, head, method, path, entry), up
+        with self._lock:
+            self._inflight += 1  # until _record, below
         expect = head.has_token("expect", "100-continue")
         keep = (not head.has_token("connection", "close")
                 and head.start[-1].strip().upper() != "HTTP/1.0")
