@@ -633,12 +633,16 @@ static const char *filter_too_complex(const char *p)
 {
     struct flevel lv[FILTER_DEPTH_MAX + 1];
     const char *why = NULL;
-    int d = 0;
+    int d = 0, was_repeat = 0;
     flevel_open(&lv[0]);
     for (size_t n = 1; *p && !why; p += n, n = 1) {
         struct flevel *l = &lv[d];
         uint64_t copies = 0;
-        int min0 = 0;
+        int min0 = 0, is_repeat = *p == '*' || *p == '?' || *p == '+' ||
+                                  (*p == '{' && interval_len(p, &copies, &min0) > 0);
+        if (is_repeat && was_repeat) /* POSIX leaves "a**" undefined; glibc nests */
+            return "adjacent repetition operators (as in \"a**\") are not supported";
+        was_repeat = is_repeat;
         if (*p == '(') {
             if (d == FILTER_DEPTH_MAX)
                 return "groups nested too deeply";
