@@ -96,19 +96,14 @@ int resource_check(struct resource *r, json_t **versions, struct err *err)
     return 0;
 }
 
-int resource_main_dir(enum request_kind kind, int argc, char **argv, const char *usage,
-                      resource_dir_fn fn)
+int resource_main(enum request_kind kind, const char *dir, resource_fn fn)
 {
     struct resource r;
     struct err err = {""};
     json_t *response = NULL;
-    if (argc != 2) {
-        log_error("usage: %s %s, request JSON on stdin", argv[0], usage);
-        return 2;
-    }
     int rc = resource_open(&r, kind, &err);
     if (rc == 0) {
-        rc = fn(&r, argv[1], &response, &err);
+        rc = fn(&r, dir, &response, &err);
         if (rc == 0)
             rc = resource_print(response, &err);
         resource_close(&r);
@@ -116,4 +111,14 @@ int resource_main_dir(enum request_kind kind, int argc, char **argv, const char 
     if (rc < 0)
         log_error("%s", err.msg);
     return rc < 0 ? 1 : 0;
+}
+
+int resource_main_dir(enum request_kind kind, int argc, char **argv, const char *usage,
+                      resource_fn fn)
+{
+    if (argc != 2) {
+        log_error("usage: %s %s, request JSON on stdin", argv[0], usage);
+        return 2;
+    }
+    return resource_main(kind, argv[1], fn);
 }

@@ -31,13 +31,16 @@ void resource_metadata_add(json_t *metadata, const char *name, const char *value
 /* Print doc as one line of JSON on stdout; 0 or -1. Steals the reference. */
 int resource_print(json_t *doc, struct err *err);
 
-/* The body of in and out: fn(r, dir, &response, err) with argv[1] as dir. */
-typedef int (*resource_dir_fn)(struct resource *r, const char *dir, json_t **response,
-                               struct err *err);
-/* main() of a command taking a directory: usage check, request, fn, printing
- * the response or the one error line. Returns the exit code. */
+/* A command's work once the request is read: fill *response. dir is
+ * argv[1] for in and out, NULL for check. */
+typedef int (*resource_fn)(struct resource *r, const char *dir, json_t **response, struct err *err);
+/* main() of a command: read the request, run fn, print the response or the
+ * one error line. Returns the exit code. */
+int resource_main(enum request_kind kind, const char *dir, resource_fn fn);
+/* resource_main for in and out, whose one argument is a directory (usage
+ * names it when argc is wrong). */
 int resource_main_dir(enum request_kind kind, int argc, char **argv, const char *usage,
-                      resource_dir_fn fn);
+                      resource_fn fn);
 
 /* check: the versions to report, oldest first (a new JSON array). */
 int resource_check(struct resource *r, json_t **versions, struct err *err);

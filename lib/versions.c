@@ -637,13 +637,21 @@ static const char *filter_too_complex(const char *p)
     flevel_open(&lv[0]);
     for (size_t n = 1; *p && !why; p += n, n = 1) {
         struct flevel *l = &lv[d];
-        uint64_t copies = 0;
-        int min0 = 0, is_repeat = *p == '*' || *p == '?' || *p == '+' ||
-                                  (*p == '{' && interval_len(p, &copies, &min0) > 0);
-        if (is_repeat && was_repeat) /* POSIX leaves "a**" undefined; glibc nests */
+        uint64_t copies = 0; /* > 0: p is a repetition operator */
+        int min0 = 0;
+        if (*p == '*' || *p == '?')
+            copies = 1, min0 = 1;
+        else if (*p == '+')
+            copies = 2;
+        else if (*p == '{')
+            n = interval_len(p, &copies, &min0); /* 0 when no interval: an atom */
+        /* POSIX leaves "a**" undefined; glibc nests the repetitions */
+        if (copies && was_repeat)
             return "adjacent repetition operators (as in \"a**\") are not supported";
-        was_repeat = is_repeat;
-        if (*p == '(') {
+        was_repeat = copies > 0;
+        if (copies) {
+            why = flevel_repeat(l, copies, min0);
+        } else if (*p == '(') {
             if (d == FILTER_DEPTH_MAX)
                 return "groups nested too deeply";
             flevel_open(&lv[++d]);
@@ -655,12 +663,6 @@ static const char *filter_too_complex(const char *p)
             l->last_null = l->prev_null = 1;
             l->has_last = 0;
             l->last = 0;
-        } else if (*p == '*' || *p == '?') {
-            why = flevel_repeat(l, 1, 1);
-        } else if (*p == '+') {
-            why = flevel_repeat(l, 2, 0);
-        } else if (*p == '{' && (n = interval_len(p, &copies, &min0)) > 0) {
-            why = flevel_repeat(l, copies, min0);
         } else if (*p == '\\') {
             why = filter_escape(l, p);
             n = p[1] ? 2 : 1;
@@ -677,13 +679,13 @@ static const char *filter_too_complex(const char *p)
 
 int versions_filter_init(struct versions_filter *f, const char *pattern, struct err *err)
 {
-    const char *why = filter_too_complex(pattern);
     f->ngroups = 0;
     f->is_default = strcmp(pattern, VERSIONS_DEFAULT_TAG_FILTER) == 0;
     if (f->is_default) { /* evaluated by hand: nothing to compile */
         f->ngroups = 1;
         return 0;
     }
+    const char *why = filter_too_complex(pattern);
     if (why)
         return err_set(err, "invalid tag_filter \"%s\": %s", pattern, why);
     int rc = regcomp(&f->re, pattern, REG_EXTENDED);
