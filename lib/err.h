@@ -1,8 +1,8 @@
 /* err.h - the error report a library call leaves for main to print.
  *
  * Library functions return 0 on success or -1 after err_set(); only cmd/
- * prints (log_error redacts secrets). The first message set wins unless
- * err_prefix() adds context in front of it. */
+ * prints (log_error redacts secrets). Each err_set() replaces the message
+ * recorded before it; err_prefix() adds context in front of it. */
 #ifndef GRM_ERR_H
 #define GRM_ERR_H
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -66,24 +67,29 @@ void sha256_hex(const void *data, size_t n, char hex[65])
 
 int sha256_fd(int fd, const char *name, char hex[65], int64_t *size, struct err *err)
 {
-    static unsigned char chunk[SHA256_READ_CHUNK];
+    unsigned char *chunk = malloc(SHA256_READ_CHUNK);
     struct sha256 h;
     int64_t off = 0;
-    if (sha256_init(&h) < 0)
+    if (!chunk || sha256_init(&h) < 0) {
+        free(chunk);
         return err_set(err, "cannot hash \"%s\": out of memory", name);
+    }
     for (;;) {
-        ssize_t got = pread(fd, chunk, sizeof(chunk), (off_t)off);
+        ssize_t got = pread(fd, chunk, SHA256_READ_CHUNK, (off_t)off);
         if (got < 0 && errno == EINTR)
             continue;
         if (got < 0) {
+            int e = errno;
             sha256_free(&h);
-            return err_set(err, "cannot read \"%s\": %s", name, strerror(errno));
+            free(chunk);
+            return err_set(err, "cannot read \"%s\": %s", name, strerror(e));
         }
         if (got == 0)
             break;
         sha256_update(&h, chunk, (size_t)got);
         off += got;
     }
+    free(chunk);
     sha256_final_hex(&h, hex);
     if (size)
         *size = off;
