@@ -84,23 +84,6 @@ int github_app_check_key(const char *path, const char *pem, struct err *err)
     return 0;
 }
 
-void github_app_add_key_secret(const char *pem)
-{
-    if (!pem)
-        return;
-    log_add_secret(pem);
-    for (const char *p = pem; *p;) {
-        size_t n = strcspn(p, "\r\n");
-        if (n >= 16 && strncmp(p, "-----", 5) != 0) {
-            char *line = strndup(p, n);
-            log_add_secret(line);
-            free(line);
-        }
-        p += n;
-        p += strspn(p, "\r\n");
-    }
-}
-
 /* ---- the JWT ---- */
 
 /* Append the base64url (no padding) form of data[0..n) to b. */
@@ -199,19 +182,32 @@ int github_app_init(struct github_app *a, struct http_client *http,
     a->src = src;
     if (github_app_load_key("source.private_key", src->private_key, &a->key, err) < 0)
         return -1;
-    if (app_derive(a, err) < 0 ||
-        buf_addf(&aad, "grm-app-token\n%s\n%s\n%s\n%s", src->github_api_url, src->owner,
+    if (app_derive(a, err) < 0) {
+        github_app_cleanup(a);
+        return -1;
+    }
+    if (buf_addf(&aad, "grm-app-token\n%s\n%s\n%s\n%s", src->github_api_url, src->owner,
                  src->repository, src->app_id) < 0) {
         github_app_cleanup(a);
-        return err->msg[0] ? -1 : err_set(err, "out of memory");
+        return err_set(err, "out of memory");
     }
     a->aad = buf_take(&aad);
     a->cache_path = app_cache_path(a->aad);
     return 0;
 }
 
+static void app_drop_jwt(struct github_app *a)
+{
+    if (a->jwt) {
+        OPENSSL_cleanse(a->jwt, strlen(a->jwt));
+        free(a->jwt);
+        a->jwt = NULL;
+    }
+}
+
 void github_app_cleanup(struct github_app *a)
 {
+    app_drop_jwt(a);
     EVP_PKEY_free(a->key);
     OPENSSL_cleanse(a->cache_key, sizeof(a->cache_key));
     free(a->aad);
@@ -249,17 +245,31 @@ static void app_read_resp(const struct http_xfer *x, struct app_resp *r)
     r->date = http_header(x, "date", date, sizeof(date)) ? curl_getdate(date, NULL) : -1;
 }
 
-/* One request signed with a fresh JWT at our clock plus the skew. */
+/* The JWT for now: the last one while it has 5 minutes left and the skew is
+ * unchanged (each new one is another registered secret), else a new one. */
+static const char *app_current_jwt(struct github_app *a, struct err *err)
+{
+    time_t now = time(NULL) + a->skew;
+    if (a->jwt && a->jwt_skew == a->skew && now - a->jwt_at < JWT_LIFETIME - 300)
+        return a->jwt;
+    app_drop_jwt(a);
+    if (github_app_jwt(a->key, a->src->app_id, now, &a->jwt, err) < 0)
+        return NULL;
+    a->jwt_at = now;
+    a->jwt_skew = a->skew;
+    return a->jwt;
+}
+
+/* One request signed with the JWT at our clock plus the skew. */
 static int app_request(struct github_app *a, const char *method, const char *url, const char *body,
                        struct app_resp *r, struct err *err)
 {
-    char *jwt = NULL;
     struct http_xfer x;
     memset(r, 0, sizeof(*r));
-    if (github_app_jwt(a->key, a->src->app_id, time(NULL) + a->skew, &jwt, err) < 0)
+    const char *jwt = app_current_jwt(a, err);
+    if (!jwt)
         return -1;
     struct curl_slist *headers = app_headers(jwt, body != NULL);
-    OPENSSL_clear_free(jwt, strlen(jwt));
     if (!headers)
         return err_set(err, "out of memory");
     http_xfer_init(&x, method, url);

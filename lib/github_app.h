@@ -32,6 +32,9 @@ struct github_app {
     char *aad;        /* binds the cache file to api URL, repository and app */
     char *cache_path; /* NULL when no cache directory can be used */
     long skew;        /* GitHub's clock minus ours, seconds */
+    char *jwt;        /* the last JWT (a secret), reused while fresh */
+    time_t jwt_at;    /* when it was signed, on GitHub's clock */
+    long jwt_skew;    /* the skew it was signed with */
     struct token_cache_entry cur;
     int from_cache;   /* cur came from the cache file */
     int requests;     /* requests made to GitHub for tokens */
@@ -44,8 +47,6 @@ int github_app_check_key(const char *path, const char *pem, struct err *err);
 /* Read such a key into *pkey (an EVP_PKEY *, caller frees with
  * EVP_PKEY_free). Same contract as github_app_check_key. */
 int github_app_load_key(const char *path, const char *pem, void **pkey, struct err *err);
-/* Register pem and each of its lines as secrets (NULL is ignored). */
-void github_app_add_key_secret(const char *pem);
 
 /* The App JWT for app_id signed with pkey, at GitHub time `now`: a malloced
  * "header.payload.signature" (registered as a secret). 0, or -1 with err. */

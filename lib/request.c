@@ -635,7 +635,7 @@ static void register_secrets(const json_t *source)
 {
     const json_t *m = json_object_get(source, "mirror");
     log_add_secret(json_string_value(json_object_get(source, "access_token")));
-    github_app_add_key_secret(json_string_value(json_object_get(source, "private_key")));
+    log_add_secret(json_string_value(json_object_get(source, "private_key")));
     log_add_secret(json_string_value(json_object_get(m, "secret_access_key")));
     log_add_secret(json_string_value(json_object_get(m, "session_token")));
 }
