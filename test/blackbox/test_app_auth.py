@@ -146,7 +146,7 @@ class TestFlow(AppCase):
     def test_in_with_app_auth(self):
         self.gh.add_asset(self.r1, "a.bin", content=b"hello")
         dest = self.mkdir("dest")
-        res = self.get(self.version(self.r1), source=self.app_source(), dest=dest)
+        res = self.get(self.version(self.r1), source=self.app_source(debug=True), dest=dest)
         self.assertEqual((res.rc, res.errors), (0, []), res)
         self.assertNoSecrets(res)
         with open(os.path.join(dest, "a.bin"), "rb") as fp:
@@ -232,7 +232,7 @@ class TestCache(AppCase):
 
 
 class TestExpiry(AppCase):
-    lifetime = 304      # reusable for 4 s: 5 minutes before expiry it is dropped
+    lifetime = 308      # reusable for 8 s: 5 minutes before expiry it is dropped
 
     def test_after_expiry_exactly_one_new_token(self):
         self.assertChecked(self.app_check())
