@@ -277,7 +277,6 @@ static int app_request(struct github_app *a, const char *method, const char *url
     x.body = body;
     x.body_len = body ? strlen(body) : 0;
     int rc = http_perform(a->http, &x, err);
-    a->requests++;
     if (rc == 0)
         app_read_resp(&x, r);
     http_xfer_cleanup(&x);

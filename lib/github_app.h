@@ -37,7 +37,6 @@ struct github_app {
     long jwt_skew;    /* the skew it was signed with */
     struct token_cache_entry cur;
     int from_cache;   /* cur came from the cache file */
-    int requests;     /* requests made to GitHub for tokens */
     long last_status; /* status of the last access_tokens POST */
 };
 
