@@ -51,11 +51,11 @@ int resource_open(struct resource *r, enum request_kind kind, struct err *err)
     if (github_client_init(&r->gh, &r->http, &r->req.source, err) < 0)
         goto fail;
     r->opened |= OPEN_GH;
-    if (r->req.source.app_id && resource_app_auth(r, err) < 0)
-        goto fail;
     if (releases_policy_init(&r->policy, &r->req.source, err) < 0)
         goto fail;
     r->opened |= OPEN_POLICY;
+    if (r->req.source.app_id && resource_app_auth(r, err) < 0) /* the first requests */
+        goto fail;
     return 0;
 fail:
     resource_close(r);
