@@ -290,15 +290,16 @@ static int app_time_refused(const struct app_resp *r)
     return r->status == 401 && (strstr(r->message, "('iat')") || strstr(r->message, "('exp')"));
 }
 
-/* app_request, signed again once with GitHub's clock when it refuses the
- * JWT's times. */
+/* app_request, signed again with GitHub's clock when it refuses the JWT's
+ * times (once per run: a second refusal is an error). */
 static int app_call(struct github_app *a, const char *method, const char *url, const char *body,
                     struct app_resp *r, struct err *err)
 {
     if (app_request(a, method, url, body, r, err) < 0)
         return -1;
-    if (!app_time_refused(r) || r->date < 0)
+    if (a->skew_retried || !app_time_refused(r) || r->date < 0)
         return 0;
+    a->skew_retried = 1;
     long skew = (long)(r->date - time(NULL));
     log_info("GitHub refused the App JWT's times (%s): its clock is %ld s %s ours; signing "
              "again with its time",
@@ -314,6 +315,11 @@ static int app_fail(const struct github_app *a, const char *method, const char *
 {
     const struct request_source *s = a->src;
     const char *colon = r->message[0] ? ": " : "";
+    if (app_time_refused(r))
+        return err_set(err,
+                       "GitHub App %s cannot authenticate for %s/%s (JWT times refused, also "
+                       "with GitHub's clock): %s %s: HTTP 401: %s",
+                       s->app_id, s->owner, s->repository, method, url, r->message);
     if (r->status == 401)
         return err_set(err,
                        "GitHub App %s cannot authenticate for %s/%s (wrong private_key or "

@@ -35,6 +35,7 @@ struct github_app {
     char *jwt;        /* the last JWT (a secret), reused while fresh */
     time_t jwt_at;    /* when it was signed, on GitHub's clock */
     long jwt_skew;    /* the skew it was signed with */
+    int skew_retried; /* the one retry with GitHub's clock was made */
     struct token_cache_entry cur;
     int from_cache;   /* cur came from the cache file */
     long last_status; /* status of the last access_tokens POST */

@@ -267,6 +267,16 @@ class TestClockSkew(AppCase):
     def test_github_ahead(self):
         self.check_skew(900, "('exp')")
 
+    def test_refused_again_after_the_retry_fails_clearly(self):
+        from fake_github import _JWT_IAT
+        self.gh.add_fault(path_regex=r"/installation$", times=None, code=401,
+                          body={"message": _JWT_IAT})
+        res = self.app_check()
+        self.assertFailsClearly(res, "GitHub App %d cannot authenticate for %s/%s" % (
+            APP_ID, OWNER, REPO), "also with GitHub's clock", "('iat')")
+        self.assertEqual(len(self.api_log("/installation$")), 2)
+        self.assertEqual(self.listing(), [])
+
 
 class TestErrors(AppCase):
     def test_wrong_key(self):
