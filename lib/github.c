@@ -12,28 +12,41 @@
 #define GITHUB_ASSET_PAGES_MAX 100
 #define GITHUB_TAG_DEPTH_MAX 5
 
-int github_client_init(struct github_client *g, struct http_client *http,
-                       const struct request_source *src, struct err *err)
+/* Build both header lists, with "Authorization: Bearer token" when token. */
+static int github_build_headers(struct github_client *g, const char *token, struct err *err)
 {
-    memset(g, 0, sizeof(*g));
-    g->http = http;
-    g->src = src;
     const char *accepts[2] = {"application/vnd.github+json", "application/octet-stream"};
     struct curl_slist *lists[2] = {NULL, NULL};
     for (int i = 0; i < 2; i++) {
         struct curl_slist *l = http_add_header(NULL, "Accept: %s", accepts[i]);
         l = l ? http_add_header(l, "X-GitHub-Api-Version: %s", GITHUB_API_VERSION) : NULL;
-        if (l && src->access_token)
-            l = http_add_header(l, "Authorization: Bearer %s", src->access_token);
+        if (l && token)
+            l = http_add_header(l, "Authorization: Bearer %s", token);
         if (!l) {
             curl_slist_free_all(lists[0]);
             return err_set(err, "out of memory");
         }
         lists[i] = l;
     }
+    curl_slist_free_all(g->json_headers);
+    curl_slist_free_all(g->octet_headers);
     g->json_headers = lists[0];
     g->octet_headers = lists[1];
     return 0;
+}
+
+int github_client_init(struct github_client *g, struct http_client *http,
+                       const struct request_source *src, struct err *err)
+{
+    memset(g, 0, sizeof(*g));
+    g->http = http;
+    g->src = src;
+    return github_build_headers(g, src->access_token, err);
+}
+
+int github_client_set_token(struct github_client *g, const char *token, struct err *err)
+{
+    return github_build_headers(g, token, err);
 }
 
 void github_client_cleanup(struct github_client *g)
@@ -272,8 +285,9 @@ char *github_link_next(const char *link)
     return NULL;
 }
 
-int github_get_json(struct github_client *g, const char *url, const char *etag, long *status,
-                    json_t **out, char **next, char **etag_out, struct err *err)
+/* One GET (see github_get_json); a 401 is left to the caller in *status. */
+static int github_get_once(struct github_client *g, const char *url, const char *etag, long *status,
+                           json_t **out, char **next, char **etag_out, struct err *err)
 {
     struct http_xfer x;
     struct curl_slist *headers = g->json_headers;
@@ -297,7 +311,7 @@ int github_get_json(struct github_client *g, const char *url, const char *etag, 
     if (http_perform(g->http, &x, err) < 0)
         goto done;
     *status = x.status;
-    if (x.status == 304 || x.status == 404 || x.status == 422) {
+    if (x.status == 304 || x.status == 404 || x.status == 422 || (x.status == 401 && g->reauth)) {
         rc = 0;
         goto done;
     }
@@ -322,6 +336,20 @@ int github_get_json(struct github_client *g, const char *url, const char *etag, 
 done:
     http_xfer_cleanup(&x);
     return rc;
+}
+
+int github_get_json(struct github_client *g, const char *url, const char *etag, long *status,
+                    json_t **out, char **next, char **etag_out, struct err *err)
+{
+    int rc = github_get_once(g, url, etag, status, out, next, etag_out, err);
+    if (rc < 0 || *status != 401 || !g->reauth)
+        return rc;
+    github_reauth_fn reauth = g->reauth; /* once only */
+    g->reauth = NULL;
+    log_info("GET %s: HTTP 401 with the cached token: getting a new one", url);
+    if (reauth(g->reauth_ctx, err) < 0)
+        return -1;
+    return github_get_once(g, url, etag, status, out, next, etag_out, err);
 }
 
 int github_get_release(struct github_client *g, const char *id, const char *tag,

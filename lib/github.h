@@ -43,15 +43,23 @@ struct github_release {
     size_t n_assets;
 };
 
+/* Replace a refused token (github_client_set_token); 0 or -1 with err. */
+typedef int (*github_reauth_fn)(void *ctx, struct err *err);
+
 struct github_client {
     struct http_client *http;         /* borrowed */
     const struct request_source *src; /* borrowed */
     struct curl_slist *json_headers;  /* owned */
     struct curl_slist *octet_headers; /* owned: Accept: application/octet-stream */
+    github_reauth_fn reauth;          /* non-NULL: a 401 calls it once, then retries */
+    void *reauth_ctx;
 };
 
 int github_client_init(struct github_client *g, struct http_client *http,
                        const struct request_source *src, struct err *err);
+/* Send "Authorization: Bearer token" (NULL: none) from now on, instead of
+ * source.access_token. 0, or -1 with err (the old headers are kept). */
+int github_client_set_token(struct github_client *g, const char *token, struct err *err);
 void github_client_cleanup(struct github_client *g);
 
 /* "{api}/repos/{owner}/{repo}{suffix}" into a malloced string (NULL on OOM). */
@@ -68,7 +76,8 @@ const char *github_release_time(const struct github_release *rel);
 /* GET a JSON document. Sends If-None-Match when etag is given. *status gets
  * 200/304/404/422...; any status other than 200, 304, 404 and 422 is an error
  * naming the URL. On 200 *out is a new reference; *next (if non-NULL) gets the
- * malloced Link rel="next" URL or NULL; *etag_out (if non-NULL) the ETag. */
+ * malloced Link rel="next" URL or NULL; *etag_out (if non-NULL) the ETag.
+ * A 401 while g->reauth is set calls it (once per client) and retries. */
 int github_get_json(struct github_client *g, const char *url, const char *etag, long *status,
                     json_t **out, char **next, char **etag_out, struct err *err);
 

@@ -133,6 +133,8 @@ int listing_cache_path(const struct github_client *g, char *out, size_t n)
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         return -1;
     const char *token = g->src->access_token ? g->src->access_token : "";
+    if (g->src->private_key) /* App tokens change hourly: keyed by the App's key */
+        token = g->src->private_key;
     sha256_hex(token, strlen(token), token_hash);
     if (buf_addf(&key, "%d\n%s\n%s\n%s\n%s", LISTING_CACHE_VERSION, g->src->github_api_url,
                  g->src->owner, g->src->repository, token_hash) < 0)

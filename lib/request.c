@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "github_app.h"
 #include "log.h"
 #include "versions.h"
 
@@ -501,7 +502,8 @@ static int parse_mirror(json_t *obj, struct request_mirror *m, struct err *err)
 struct source_json {
     json_t *owner, *repository, *access_token, *github_api_url, *insecure, *ca_cert, *release,
         *pre_release, *drafts, *tag_filter, *semver_constraint, *order_by, *globs, *asset_dir,
-        *debug, *max_rate_limit_wait, *mirror, *uploads_url, *v4_api_url;
+        *debug, *max_rate_limit_wait, *mirror, *uploads_url, *v4_api_url, *app_id, *private_key,
+        *installation_id;
 };
 
 static int unpack_source(json_t *obj, struct source_json *f, struct err *err)
@@ -512,14 +514,15 @@ static int unpack_source(json_t *obj, struct source_json *f, struct err *err)
     if (json_unpack_ex(
             obj, &je, JSON_STRICT,
             "{s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o "
-            "s?o s?o s?o s?o s?o}",
+            "s?o s?o s?o s?o s?o s?o s?o s?o}",
             "owner", &f->owner, "repository", &f->repository, "access_token", &f->access_token,
             "github_api_url", &f->github_api_url, "insecure", &f->insecure, "ca_cert", &f->ca_cert,
             "release", &f->release, "pre_release", &f->pre_release, "drafts", &f->drafts,
             "tag_filter", &f->tag_filter, "semver_constraint", &f->semver_constraint, "order_by",
             &f->order_by, "globs", &f->globs, "asset_dir", &f->asset_dir, "debug", &f->debug,
             "max_rate_limit_wait", &f->max_rate_limit_wait, "mirror", &f->mirror,
-            "github_uploads_url", &f->uploads_url, "github_v4_api_url", &f->v4_api_url) < 0)
+            "github_uploads_url", &f->uploads_url, "github_v4_api_url", &f->v4_api_url, "app_id",
+            &f->app_id, "private_key", &f->private_key, "installation_id", &f->installation_id) < 0)
         return err_set(err, "invalid source: %s", je.text);
     return 0;
 }
@@ -560,6 +563,50 @@ static int source_github(const struct source_json *f, struct request_source *s, 
     return 0;
 }
 
+/* A GitHub id: a positive integer, or a string of decimal digits (credential
+ * managers interpolate strings); stored as its decimal string. */
+static int get_github_id(const json_t *v, const char *path, char **dst, struct err *err)
+{
+    char text[32];
+    if (absent(v))
+        return 0;
+    if (json_is_integer(v)) {
+        if (json_integer_value(v) <= 0)
+            return err_set(err, "invalid %s: must be a positive integer", path);
+        snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return set_str(dst, text, err);
+    }
+    if (!json_is_string(v))
+        return type_err(err, path, "an integer or a numeric string", v);
+    const char *s = json_string_value(v);
+    errno = 0;
+    long long n = all_of(s, "0123456789") ? strtoll(s, NULL, 10) : 0;
+    if (n <= 0 || errno)
+        return err_set(err, "invalid %s \"%s\": must be a positive decimal number", path, s);
+    snprintf(text, sizeof(text), "%lld", n);
+    return set_str(dst, text, err);
+}
+
+/* GitHub App authentication: app_id with private_key, instead of
+ * access_token. The key is read as the App flow will (github_app.h), so that
+ * a bad one is refused before any request. */
+static int source_app(const struct source_json *f, struct request_source *s, struct err *err)
+{
+    if (get_github_id(f->app_id, "source.app_id", &s->app_id, err) < 0 ||
+        get_secret(f->private_key, "source.private_key", &s->private_key, err) < 0 ||
+        get_github_id(f->installation_id, "source.installation_id", &s->installation_id, err) < 0)
+        return -1;
+    if (s->app_id && s->access_token)
+        return err_set(err, "invalid source: give either access_token or app_id, not both");
+    if (s->app_id && !s->private_key)
+        return err_set(err, "invalid source: app_id requires private_key");
+    if (!s->app_id && s->private_key)
+        return err_set(err, "invalid source: private_key requires app_id");
+    if (!s->app_id && s->installation_id)
+        return err_set(err, "invalid source: installation_id requires app_id");
+    return s->private_key ? github_app_check_key("source.private_key", s->private_key, err) : 0;
+}
+
 /* Which releases, versions and assets count. */
 static int source_selection(const struct source_json *f, struct request_source *s, struct err *err)
 {
@@ -588,6 +635,7 @@ static void register_secrets(const json_t *source)
 {
     const json_t *m = json_object_get(source, "mirror");
     log_add_secret(json_string_value(json_object_get(source, "access_token")));
+    log_add_secret(json_string_value(json_object_get(source, "private_key")));
     log_add_secret(json_string_value(json_object_get(m, "secret_access_key")));
     log_add_secret(json_string_value(json_object_get(m, "session_token")));
 }
@@ -602,7 +650,8 @@ static int parse_source(json_t *obj, enum request_kind kind, struct request_sour
         return -1;
     if (s->debug)
         log_set_debug(1);
-    if (source_github(&f, s, err) < 0 || source_selection(&f, s, err) < 0 ||
+    if (source_github(&f, s, err) < 0 || source_app(&f, s, err) < 0 ||
+        source_selection(&f, s, err) < 0 ||
         get_int(f.max_rate_limit_wait, "source.max_rate_limit_wait", 0, 3600, &wait, err) < 0 ||
         parse_mirror(f.mirror, &s->mirror, err) < 0)
         return -1;
@@ -814,6 +863,9 @@ void request_free(struct request *req)
     free(s->owner);
     free(s->repository);
     free(s->access_token);
+    free(s->app_id);
+    free(s->private_key);
+    free(s->installation_id);
     free(s->github_api_url);
     free(s->ca_cert);
     free(s->tag_filter);

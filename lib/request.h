@@ -4,7 +4,7 @@
  * required fields, bad URLs, regexes and constraints are refused with one line
  * naming the field ("invalid source: ..."). Every string here is malloced and
  * owned by the request; request_free() releases all of it. Secrets
- * (access_token, secret_access_key, session_token) are registered with
+ * (access_token, private_key, secret_access_key, session_token) are registered with
  * log_add_secret() as soon as they are read.
  *
  * JSON null counts as absent for every field; "" counts as absent for
@@ -55,6 +55,10 @@ struct request_source {
     int asset_dir;
     int debug;
     long max_rate_limit_wait; /* seconds, default 60 */
+    /* GitHub App auth (instead of access_token), NULL when absent: the App id
+     * and installation_id as decimal strings (no installation_id: looked up
+     * from the repository), private_key the RSA key's PEM (checked). */
+    char *app_id, *private_key, *installation_id;
     struct request_mirror mirror;
 };
 

@@ -7,7 +7,34 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { OPEN_REQ = 1, OPEN_HTTP = 2, OPEN_GH = 4, OPEN_POLICY = 8 };
+enum { OPEN_REQ = 1, OPEN_HTTP = 2, OPEN_GH = 4, OPEN_POLICY = 8, OPEN_APP = 16 };
+
+/* github_client's reauth hook: a 401 on a cached App token mints a new one. */
+static int resource_reauth(void *ctx, struct err *err)
+{
+    struct resource *r = ctx;
+    const char *token;
+    if (github_app_token(&r->app, 1, &token, err) < 0)
+        return -1;
+    return github_client_set_token(&r->gh, token, err);
+}
+
+/* source.app_id: the installation token replaces access_token. */
+static int resource_app_auth(struct resource *r, struct err *err)
+{
+    const char *token;
+    if (github_app_init(&r->app, &r->http, &r->req.source, err) < 0)
+        return -1;
+    r->opened |= OPEN_APP;
+    if (github_app_token(&r->app, 0, &token, err) < 0 ||
+        github_client_set_token(&r->gh, token, err) < 0)
+        return -1;
+    if (r->app.from_cache) {
+        r->gh.reauth = resource_reauth;
+        r->gh.reauth_ctx = r;
+    }
+    return 0;
+}
 
 int resource_open(struct resource *r, enum request_kind kind, struct err *err)
 {
@@ -27,6 +54,8 @@ int resource_open(struct resource *r, enum request_kind kind, struct err *err)
     if (releases_policy_init(&r->policy, &r->req.source, err) < 0)
         goto fail;
     r->opened |= OPEN_POLICY;
+    if (r->req.source.app_id && resource_app_auth(r, err) < 0) /* the first requests */
+        goto fail;
     return 0;
 fail:
     resource_close(r);
@@ -37,6 +66,8 @@ void resource_close(struct resource *r)
 {
     if (r->opened & OPEN_POLICY)
         releases_policy_free(&r->policy);
+    if (r->opened & OPEN_APP)
+        github_app_cleanup(&r->app);
     if (r->opened & OPEN_GH)
         github_client_cleanup(&r->gh);
     if (r->opened & OPEN_HTTP)

@@ -8,6 +8,7 @@
 
 #include "err.h"
 #include "github.h"
+#include "github_app.h"
 #include "http.h"
 #include "releases.h"
 #include "request.h"
@@ -17,6 +18,8 @@ struct resource {
     struct http_client http;
     struct github_client gh;
     struct releases_policy policy;
+    /* with source.app_id: where the token comes from */
+    struct github_app app;
     int opened; /* bit mask of what resource_close must release */
 };
 

@@ -22,7 +22,8 @@ Library use:  gh = FakeGitHub(token="t"); gh.start(); gh.add_release(...)
               serve_in_thread and parse_range)
 Standalone:   fake_github.py --config C.json [--port N] [--asset-port M]
                              [--ready-file F] [--log FILE]
-Standard library only (Python >= 3.9).
+Standard library only (Python >= 3.9), except FakeApp (GitHub App
+endpoints, JWT checks), which needs python3-cryptography.
 """
 
 import argparse
@@ -47,7 +48,7 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
-__all__ = ["FakeGitHub", "Release", "Asset", "Fault", "Headers", "ThreadedServer",
+__all__ = ["FakeGitHub", "FakeApp", "Release", "Asset", "Fault", "Headers", "ThreadedServer",
            "serve_in_thread", "parse_range", "main"]
 
 API_VERSIONS = ("2022-11-28",)
@@ -374,6 +375,12 @@ class _Handler(BaseHTTPRequestHandler):
     def version_string(self):
         return self.server_version
 
+    def date_time_string(self, timestamp=None):
+        app = self.server.fake.app
+        if timestamp is None and app is not None:
+            timestamp = app.now()
+        return super().date_time_string(timestamp)
+
     def log_message(self, format, *args):  # noqa: A002 - silence stderr
         pass
 
@@ -453,6 +460,7 @@ class FakeGitHub:
         self._log = []
         self._ids = {"repo": 500000000, "release": 100000000, "asset": 200000000}
         self._clock = 0
+        self.app = None                 # a FakeApp serves the App endpoints
 
     # ---- lifecycle -------------------------------------------------------
 
@@ -750,7 +758,7 @@ class FakeGitHub:
 
     def _serve(self, h, listener):
         req = _Request(h, listener)
-        self._drain_request_body(h)
+        req.body = self._drain_request_body(h)
         entry = {"listener": listener, "method": req.method, "path": req.path,
                  "query": req.query, "raw_query": req.raw_query, "headers": req.headers,
                  "status": None, "counted": False, "authorized": False,
@@ -786,15 +794,20 @@ class FakeGitHub:
 
     @staticmethod
     def _drain_request_body(h):
+        """Read the request body; its first 64 KiB are returned."""
         if h.headers.get("Transfer-Encoding"):
             h.close_connection = True
-            return
+            return b""
         left = _int(h.headers.get("Content-Length"), 0)
+        kept = []
         while left > 0:
             got = h.rfile.read(min(left, _BLOCK))
             if not got:
                 break
+            if sum(map(len, kept)) < _BLOCK:
+                kept.append(got)
             left -= len(got)
+        return b"".join(kept)[:_BLOCK]
 
     def _record(self, entry):
         with self._lock:
@@ -880,6 +893,8 @@ class FakeGitHub:
             return False
         scheme, _, cred = value.strip().partition(" ")
         ok = scheme.lower() in ("bearer", "token") and cred.strip() == self.token
+        if not ok and self.app is not None and scheme.lower() in ("bearer", "token"):
+            ok = self.app.token_state(cred.strip())
         return True if ok else None
 
     @staticmethod
@@ -915,9 +930,13 @@ class FakeGitHub:
         auth = self._auth(hdrs)
         entry["authorized"] = auth is True
         version = hdrs.get("x-github-api-version")
+        app_resp = self.app.handle(req) if self.app is not None else None
         if version is not None and version not in self.api_versions:
             resp = _gh_error(400, "Invalid API version provided.",
                              "https://docs.github.com/rest/overview/api-versions")
+        elif app_resp is not None:
+            entry["app"] = True
+            return app_resp
         elif auth is None:
             resp = _gh_error(401, "Bad credentials")
         else:
@@ -1213,6 +1232,184 @@ class FakeGitHub:
         if data:
             entry["bytes_sent"] += len(data)
             h.wfile.write(data)
+
+
+# --------------------------------------------------------------------------
+# GitHub App endpoints (optional: gh.app = FakeApp(...))
+# --------------------------------------------------------------------------
+
+_APP_INSTALLATION = re.compile(r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/installation")
+_APP_TOKENS = re.compile(r"/app/installations/(?P<id>\d+)/access_tokens")
+_JWT_IAT = ("'Issued at' claim ('iat') must be an Integer representing the time that the "
+            "assertion was issued")
+_JWT_EXP = ("'Expiration time' claim ('exp') must be a numeric value representing the future "
+            "time at which the assertion expires")
+_JWT_TOO_LONG = "'Expiration time' claim ('exp') is too far in the future"
+_JWT_BAD = "A JSON web token could not be decoded"
+
+
+def _b64url_decode(part):
+    from base64 import urlsafe_b64decode
+    return urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+class FakeApp:
+    """A GitHub App as GitHub's API sees it, for FakeGitHub (gh.app = app):
+
+    GET  /repos/{o}/{r}/installation            (JWT) the installation or 404
+    POST /app/installations/{id}/access_tokens  (JWT) a new installation token
+
+    Each JWT is checked like GitHub does: RS256 signature against one of the
+    app's public keys (python3-cryptography), iss = app_id, iat not in the
+    future, exp in the future and at most 10 min after iat, all by the fake's
+    clock (real time + clock_offset, also sent as the Date header of every
+    response). The token request must ask for exactly `expect_scope`.
+    Tokens last token_lifetime seconds; FakeGitHub then answers 401 for them.
+
+    Recorded: jwts (the claims of every JWT received, valid or not; jwt_texts
+    the JWTs themselves),
+    jwt_errors (the message of each refusal), minted (one dict per token
+    handed out: token, installation, repositories, permissions, expires_at),
+    scope_errors (token requests refused for their body)."""
+
+    def __init__(self, app_id, public_keys_pem, token_lifetime=3600,
+                 expect_scope=None):
+        from cryptography.hazmat.primitives.serialization import load_pem_public_key
+        self.app_id = int(app_id)
+        self.public_keys = [load_pem_public_key(k.encode() if isinstance(k, str) else k)
+                            for k in public_keys_pem]
+        self.token_lifetime = token_lifetime
+        self.expect_scope = expect_scope
+        self.clock_offset = 0
+        self.installations = {}         # id -> set of (owner.lower(), repo.lower())
+        self.tokens = {}                # token -> expiry (fake clock)
+        self.jwts, self.jwt_errors, self.minted, self.scope_errors = [], [], [], []
+        self.jwt_texts = []
+        self._next = 7000000
+        self._lock = threading.Lock()
+
+    def now(self):
+        return time.time() + self.clock_offset
+
+    def install(self, owner, repo, installation_id=None):
+        """Install the app on owner/repo (on an existing installation when
+        installation_id is given); returns the installation id."""
+        with self._lock:
+            if installation_id is None:
+                self._next += 1
+                installation_id = self._next
+            self.installations.setdefault(installation_id, set()).add(
+                (owner.lower(), repo.lower()))
+            return installation_id
+
+    def revoke_all(self):
+        with self._lock:
+            self.tokens.clear()
+
+    def token_state(self, token):
+        """True valid, False expired or unknown, None not an App token."""
+        with self._lock:
+            exp = self.tokens.get(token)
+            if exp is None:
+                return False if token.startswith("ghs_") else None
+            return self.now() < exp
+
+    def handle(self, req):
+        """The response for an App route, or None for any other path."""
+        m = _APP_INSTALLATION.fullmatch(req.path)
+        t = _APP_TOKENS.fullmatch(req.path)
+        if not (m and req.method == "GET") and not (t and req.method == "POST"):
+            return None
+        why = self._check_jwt(req.headers.get("authorization"))
+        if why:
+            self.jwt_errors.append(why)
+            return _gh_error(401, why, "https://docs.github.com/rest")
+        if m:
+            return self._installation(unquote(m["o"]).lower(), unquote(m["r"]).lower())
+        return self._access_token(int(t["id"]), req.body)
+
+    def _check_jwt(self, value):
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+        scheme, _, jwt = (value or "").strip().partition(" ")
+        parts = jwt.strip().split(".")
+        if scheme.lower() != "bearer" or len(parts) != 3:
+            return _JWT_BAD
+        try:
+            header = json.loads(_b64url_decode(parts[0]))
+            claims = json.loads(_b64url_decode(parts[1]))
+            sig = _b64url_decode(parts[2])
+        except ValueError:
+            return _JWT_BAD
+        self.jwts.append(claims)
+        self.jwt_texts.append(jwt.strip())
+        if header.get("alg") != "RS256":
+            return _JWT_BAD
+        signed = (parts[0] + "." + parts[1]).encode()
+        for key in self.public_keys:
+            try:
+                key.verify(sig, signed, padding.PKCS1v15(), hashes.SHA256())
+                break
+            except InvalidSignature:
+                continue
+        else:
+            return _JWT_BAD
+        if str(claims.get("iss")) != str(self.app_id):
+            return _JWT_BAD
+        now, iat, exp = self.now(), claims.get("iat"), claims.get("exp")
+        if not isinstance(iat, int) or iat > now:
+            return _JWT_IAT
+        if not isinstance(exp, int) or exp <= now:
+            return _JWT_EXP
+        if exp - iat > 600:
+            return _JWT_TOO_LONG
+        return None
+
+    def _installation(self, owner, repo):
+        with self._lock:
+            for iid, repos in self.installations.items():
+                if (owner, repo) in repos:
+                    return _json_resp(200, {"id": iid, "app_id": self.app_id,
+                                            "account": {"login": owner}, "target_type": "User",
+                                            "repository_selection": "selected",
+                                            "permissions": {"contents": "read",
+                                                            "metadata": "read"}})
+        return _gh_error(404, "Not Found",
+                         "https://docs.github.com/rest/apps/apps#get-a-repository-installation-for-the-authenticated-app")
+
+    def _access_token(self, iid, body):
+        with self._lock:
+            repos = self.installations.get(iid)
+        if repos is None:
+            return _gh_error(404, "Not Found")
+        try:
+            want = json.loads(body or b"{}")
+        except ValueError:
+            want = None
+        names = {r for _, r in repos}
+        ok = (isinstance(want, dict) and isinstance(want.get("repositories"), list)
+              and want["repositories"] and all(isinstance(r, str) for r in want["repositories"]))
+        if not ok or any(r.lower() not in names for r in want["repositories"]):
+            self.scope_errors.append(want)
+            return _gh_error(422, "There is at least one repository that does not exist or is "
+                                  "not accessible to the parent installation.")
+        if self.expect_scope is not None and want != self.expect_scope:
+            self.scope_errors.append(want)
+            return _gh_error(422, "The permissions requested are not granted to this "
+                                  "installation.")
+        token = "ghs_" + hashlib.sha256(os.urandom(16)).hexdigest()[:36]
+        exp = int(self.now()) + int(self.token_lifetime)
+        with self._lock:
+            self.tokens[token] = exp
+            self.minted.append({"token": token, "installation": iid,
+                                "repositories": want["repositories"],
+                                "permissions": want.get("permissions"),
+                                "expires_at": exp})
+        return _json_resp(201, {"token": token, "expires_at": _iso(
+            datetime.fromtimestamp(exp, timezone.utc)),
+            "permissions": want.get("permissions") or {"contents": "read", "metadata": "read"},
+            "repository_selection": "selected"})
 
 
 # --------------------------------------------------------------------------
