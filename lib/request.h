@@ -60,7 +60,7 @@ struct request_source {
 
 struct request_version {
     int present;
-    char *tag;       /* required when present */
+    char *tag;       /* NULL when only id was given */
     char *id;        /* NULL when absent */
     char *timestamp; /* NULL when absent */
 };
