@@ -120,8 +120,8 @@ static int fetch_resolve(struct fetch *f, struct err *err)
                        f->r->req.source.repository);
     if (!found)
         return err_set(err, "release \"%s\"%s%s%s not found in %s/%s: it may have been deleted",
-                       v->tag ? v->tag : "", v->id ? " (id " : "", v->id ? v->id : "", v->id ? ")" : "",
-                       f->r->req.source.owner, f->r->req.source.repository);
+                       v->tag ? v->tag : "", v->id ? " (id " : "", v->id ? v->id : "",
+                       v->id ? ")" : "", f->r->req.source.owner, f->r->req.source.repository);
     return 0;
 }
 
