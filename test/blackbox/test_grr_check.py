@@ -53,7 +53,9 @@ def ver(rel_id, tag, d=None):
     return v
 
 
-class GRRCheck(GitHubCase):
+class GRRCase(GitHubCase):
+    """The fake and the Go test's constructors; no tests."""
+
     def setUp(self):
         super().setUp()
         self.gh.stop()
@@ -100,6 +102,10 @@ class GRRCheck(GitHubCase):
         trimmed = [{k: g.get(k) for k in w} for g, w in zip(got, want)]
         self.assertEqual(len(got), len(want), got)
         self.assertEqual(trimmed, want)
+
+
+class GRRCheck(GRRCase):
+    """check_command_test.go, one test per It."""
 
     # ---- when this is the first time that the resource has been run ----
 
@@ -384,6 +390,54 @@ class GRRCheck(GitHubCase):
         self.releases(("release", 1, "v0.1.1"), ("release", 2, "v0.2.1"),
                       ("release", 3, "v0.1.3"), ("release", 4, "v0.1.4"))
         self.assertEqual(self.run_check(ver(2, "v0.2.1", 3), order_by="time"), [])
+
+
+class Issue12Check(GRRCase):
+    """Issue 12's check items beyond GRR's own cases, against the real check:
+    Go regexp syntax, the match limits, the given version, odd releases."""
+
+    def test_go_syntax_tag_filters_work(self):
+        self.releases(("created", 1, "v1.2.3", 1), ("created", 2, "v1.10.0", 2),
+                      ("created", 3, "v1.10", 3), ("created", 4, "V2.0.0", 4))
+        self.assertVersions(self.run_check(tag_filter="^v(\\d+\\.\\d+\\.\\d+)$"),
+                            [ver(2, "v1.10.0", 2)])
+        self.assertVersions(self.run_check(tag_filter="(?i)^v(.*)"), [ver(4, "V2.0.0", 4)])
+        # v1.10 = v1.10.0 (missing components are zeros): the later one wins the tie
+        self.assertVersions(self.run_check(tag_filter="^v(?P<v>\\d+(?:\\.\\d+)*?)$"),
+                            [ver(3, "v1.10", 3)])
+
+    def test_a_tag_over_the_match_limits_is_skipped_with_a_warning(self):
+        self.releases(("created", 1, "a" * 40 + "!", 1), ("created", 2, "aaaa", 2),
+                      ("created", 3, "b", 3))
+        res = self.check(None, self.source(tag_filter="^(a|aa)+$", order_by="time"))
+        self.assertEqual(res.rc, 0, res)
+        self.assertEqual(res.json, [{"tag": "aaaa", "id": "2", "timestamp": day(2)}])
+        self.assertIn("skipped: tag_filter exceeds its match limits", res.stderr)
+        self.assertLess(res.elapsed, 10)
+
+    def test_given_tag_that_fails_tag_filter_or_does_not_parse_prints_the_latest(self):
+        self.releases(("created", 1, "v1.0.0", 1), ("created", 2, "v2.0.0", 2))
+        self.assertVersions(self.run_check({"tag": "v1.0.0"}, tag_filter="^v(.*)$"),
+                            [ver(1, "v1.0.0", 1), ver(2, "v2.0.0", 2)])
+        self.assertVersions(self.run_check({"tag": "1.0.0"}, tag_filter="^v(.*)$"),
+                            [ver(2, "v2.0.0", 2)])
+        self.assertVersions(self.run_check({"tag": "v1/0"}), [ver(2, "v2.0.0", 2)])
+
+    def test_a_version_with_only_an_id_is_found_by_its_id(self):
+        self.releases(("created", 7, "v1.0.0", 1), ("created", 8, "v1.1.0", 2),
+                      ("created", 9, "v2.0.0", 3))
+        for order in ("version", "time"):
+            with self.subTest(order_by=order):
+                self.assertVersions(self.run_check({"id": "8"}, order_by=order),
+                                    [ver(8, "v1.1.0", 2), ver(9, "v2.0.0", 3)])
+                self.assertVersions(self.run_check({"id": "99"}, order_by=order),
+                                    [ver(9, "v2.0.0", 3)])
+
+    def test_drafts_without_tag_and_releases_without_time_are_skipped(self):
+        self.releases(("created", 1, "v1.0.0", 1), ("draft", 2, None), ("release", 3, "v3.0.0"))
+        self.assertVersions(self.run_check(order_by="time"), [ver(1, "v1.0.0", 1)])
+        self.assertVersions(self.run_check(), [ver(3, "v3.0.0")])
+        self.assertEqual(self.run_check(drafts=True), [])
 
 
 if __name__ == "__main__":
