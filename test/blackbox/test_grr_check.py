@@ -362,7 +362,7 @@ class GRRCheck(GRRCase):
         got = self.run_check(ver(2, "v0.2.1", 4), order_by="time")
         self.assertVersions(got, [ver(2, "v0.2.1", 4), ver(1, "v0.1.1", 5)])
 
-    def test_by_time_returns_releases_with_newer_published_time_even_when_current_version_not_found(
+    def test_by_time_returns_releases_with_newer_published_time_even_when_current_not_found(
             self):
         """ordered by time, with created and published time: returns releases
         with newer published time even when current version not found"""
