@@ -439,6 +439,12 @@ class Issue12Check(GRRCase):
         self.assertVersions(self.run_check(), [ver(3, "v3.0.0")])
         self.assertEqual(self.run_check(drafts=True), [])
 
+    def test_in_accepts_a_version_with_only_an_id(self):
+        rel = self.gh.add_release(OWNER, REPO, "v1.2.3")  # the fake's own id
+        out = self.get_ok({"id": str(rel.id)}, params={"skip_download": True})
+        self.assertEqual(out["version"]["tag"], "v1.2.3")
+        self.assertEqual(out["version"]["id"], str(rel.id))
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
