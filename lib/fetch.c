@@ -106,19 +106,22 @@ static int fetch_resolve(struct fetch *f, struct err *err)
     int found = 0;
     if (v->id && github_get_release(&f->r->gh, v->id, NULL, &f->rel, &found, err) < 0)
         return -1;
-    if (!found && github_get_release(&f->r->gh, NULL, v->tag, &f->rel, &found, err) < 0)
+    if (!found && v->tag && github_get_release(&f->r->gh, NULL, v->tag, &f->rel, &found, err) < 0)
         return -1;
-    if (!found) {
+    if (!found && v->tag) {
         char id[32];
         if (fetch_find_draft(f->r, v->tag, id, sizeof(id), err) < 0)
             return -1;
         if (id[0] && github_get_release(&f->r->gh, id, NULL, &f->rel, &found, err) < 0)
             return -1;
     }
+    if (found && !f->rel.tag)
+        return err_set(err, "release id %s has no tag in %s/%s", v->id, f->r->req.source.owner,
+                       f->r->req.source.repository);
     if (!found)
         return err_set(err, "release \"%s\"%s%s%s not found in %s/%s: it may have been deleted",
-                       v->tag, v->id ? " (id " : "", v->id ? v->id : "", v->id ? ")" : "",
-                       f->r->req.source.owner, f->r->req.source.repository);
+                       v->tag ? v->tag : "", v->id ? " (id " : "", v->id ? v->id : "",
+                       v->id ? ")" : "", f->r->req.source.owner, f->r->req.source.repository);
     return 0;
 }
 

@@ -206,7 +206,7 @@ int github_release_from_json(const json_t *obj, struct github_release *rel, cons
         return err_set(err, "%s: unexpected JSON: a release is not an object", where);
     json_t *assets = json_object_get(obj, "assets");
     if (github_int(obj, "id", &rel->id, where, err) < 0 ||
-        github_str(obj, "tag_name", 0, &rel->tag, where, err) < 0 ||
+        github_str(obj, "tag_name", 1, &rel->tag, where, err) < 0 ||
         github_str(obj, "name", 1, &rel->name, where, err) < 0 ||
         github_str(obj, "body", 1, &rel->body, where, err) < 0 ||
         github_str(obj, "html_url", 1, &rel->html_url, where, err) < 0 ||

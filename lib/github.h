@@ -31,7 +31,7 @@ struct github_asset {
 
 struct github_release {
     int64_t id;
-    char *tag;
+    char *tag;  /* NULL when GitHub says null (a draft without a tag) */
     char *name; /* NULL when GitHub says null */
     char *body; /* NULL when null */
     char *html_url;

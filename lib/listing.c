@@ -155,6 +155,10 @@ static int listing_page_items(const json_t *doc, const char *url, struct listing
         struct github_release full, kept;
         if (github_release_from_json(json_array_get(doc, i), &full, url, err) < 0)
             return -1;
+        if (!full.tag) { /* a draft without a tag is no version: not kept */
+            github_release_free(&full);
+            continue;
+        }
         int rc = listing_copy(&full, &kept);
         github_release_free(&full);
         if (rc < 0 || listing_rels_push(&pg->rels, &kept) < 0)

@@ -8,42 +8,50 @@
 int releases_policy_init(struct releases_policy *p, const struct request_source *src,
                          struct err *err)
 {
+    struct err inner = {""};
     memset(p, 0, sizeof(*p));
     p->src = src;
-    if (versions_filter_init(&p->filter, src->tag_filter, err) < 0)
-        return -1;
+    if (!(p->filter = tag_filter_compile(src->tag_filter, &inner)))
+        return err_set(err, "invalid source.tag_filter \"%s\": %s", src->tag_filter, inner.msg);
     if (src->semver_constraint &&
-        !(p->constraint = versions_constraint_parse(src->semver_constraint, err))) {
-        versions_filter_free(&p->filter);
-        return -1;
+        !(p->constraint = constraint_parse(src->semver_constraint, &inner))) {
+        releases_policy_free(p);
+        /* inner quotes the culprit */
+        return err_set(err, "invalid source.semver_constraint %s", inner.msg);
     }
     return 0;
 }
 
 void releases_policy_free(struct releases_policy *p)
 {
-    versions_filter_free(&p->filter);
-    versions_constraint_free(p->constraint);
+    tag_filter_free(p->filter);
+    constraint_free(p->constraint);
+    p->filter = NULL;
     p->constraint = NULL;
 }
 
 char *releases_version_of(const struct releases_policy *p, const char *tag)
 {
-    return versions_filter_apply(&p->filter, tag);
+    char *v = NULL;
+    if (tag)
+        tag_filter_apply(p->filter, tag, &v);
+    return v;
 }
 
+/* github-release-resource's test: with release and pre_release both false,
+ * it keeps both kinds. */
 static int releases_kind_wanted(const struct request_source *src, const struct github_release *r)
 {
     if (src->drafts != r->draft)
         return 0;
-    return r->prerelease ? src->pre_release : src->release;
+    return !(src->pre_release != r->prerelease && src->release == r->prerelease);
 }
 
 void releases_entry_free(struct releases_entry *e)
 {
     free(e->version);
     if (e->has_semver)
-        versions_semver_free(&e->semver);
+        semver_free(&e->semver);
     memset(e, 0, sizeof(*e));
 }
 
@@ -53,10 +61,21 @@ int releases_entry_fill(const struct releases_policy *p, const struct github_rel
     memset(e, 0, sizeof(*e));
     e->rel = rel;
     e->version = releases_version_of(p, rel->tag);
-    if (!e->version && !(e->version = strdup(rel->tag)))
+    if (!e->version && !(e->version = strdup(rel->tag ? rel->tag : "")))
         return -1;
-    e->has_semver = versions_semver_parse(e->version, &e->semver) == 0;
+    e->has_semver = semver_parse(e->version, &e->semver) == 0;
     return 0;
+}
+
+/* 1 when e (its version text set) is a version under p. */
+static int releases_keep(const struct releases_policy *p, struct releases_entry *e)
+{
+    if (p->constraint && !constraint_match_text(p->constraint, e->version))
+        return 0;
+    if (p->src->order_by == REQUEST_ORDER_TIME)
+        return github_release_time(e->rel)[0] != '\0';
+    e->has_semver = semver_parse(e->version, &e->semver) == 0;
+    return e->has_semver;
 }
 
 int releases_entry_make(const struct releases_policy *p, const struct github_release *rel,
@@ -64,17 +83,14 @@ int releases_entry_make(const struct releases_policy *p, const struct github_rel
 {
     memset(e, 0, sizeof(*e));
     e->rel = rel;
-    if (!releases_kind_wanted(p->src, rel))
+    if (!rel->tag || !releases_kind_wanted(p->src, rel))
         return 0;
-    e->version = releases_version_of(p, rel->tag);
-    if (!e->version)
+    enum tag_filter_result r = tag_filter_apply(p->filter, rel->tag, &e->version);
+    if (r == TAG_FILTER_ERROR)
+        return -1;
+    if (r != TAG_FILTER_MATCH)
         return 0;
-    e->has_semver = versions_semver_parse(e->version, &e->semver) == 0;
-    int keep = 1;
-    if (!e->has_semver && (p->src->order_by == REQUEST_ORDER_VERSION || p->constraint))
-        keep = 0;
-    else if (p->constraint && !versions_constraint_match(p->constraint, &e->semver))
-        keep = 0;
+    int keep = releases_keep(p, e);
     if (!keep)
         releases_entry_free(e);
     return keep;
@@ -92,7 +108,7 @@ int releases_cmp(const struct releases_policy *p, const struct releases_entry *a
                  const struct releases_entry *b)
 {
     if (p->src->order_by == REQUEST_ORDER_VERSION && a->has_semver && b->has_semver) {
-        int c = versions_semver_cmp(&a->semver, &b->semver);
+        int c = semver_cmp(&a->semver, &b->semver);
         if (c)
             return c;
     }
@@ -124,16 +140,19 @@ int releases_select(const struct releases_policy *p, const struct github_release
     struct releases_entry *es = calloc(n ? n : 1, sizeof(*es));
     struct releases_entry *tmp = calloc(n ? n : 1, sizeof(*tmp));
     size_t kept = 0;
-    if (!es || !tmp) {
-        free(es);
-        free(tmp);
+    int rc = es && tmp ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rc = releases_entry_make(p, &rels[i], &es[kept]);
+        kept += rc == 1;
+        rc = rc < 0 ? -1 : 0;
+    }
+    if (rc == 0)
+        releases_sort(p, es, tmp, kept);
+    free(tmp);
+    if (rc < 0) {
+        releases_entries_free(es, kept);
         return err_set(err, "out of memory");
     }
-    for (size_t i = 0; i < n; i++)
-        if (releases_entry_make(p, &rels[i], &es[kept]) == 1)
-            kept++;
-    releases_sort(p, es, tmp, kept);
-    free(tmp);
     *out = es;
     *n_out = kept;
     return 0;
@@ -146,20 +165,31 @@ void releases_entries_free(struct releases_entry *es, size_t n)
     free(es);
 }
 
-/* A stand-in entry for a version that is no longer listed; 1 when it can
- * be ordered. */
-static int releases_probe(const struct releases_policy *p, const struct request_version *v,
-                          struct github_release *rel, struct releases_entry *e)
+/* github-release-resource's search: the first entry not older than the
+ * version, by its tag's version (order_by version) or its timestamp; n when
+ * there is none or the version cannot be placed. */
+static size_t releases_search(const struct releases_policy *p, const struct releases_entry *es,
+                              size_t n, const struct request_version *v)
 {
-    memset(rel, 0, sizeof(*rel));
-    rel->tag = v->tag;
-    rel->published_at = v->timestamp;
-    rel->id = v->id ? atoll(v->id) : 0;
-    if (releases_entry_fill(p, rel, e) < 0)
-        return 0;
-    if (p->src->order_by == REQUEST_ORDER_VERSION)
-        return e->has_semver;
-    return v->timestamp != NULL;
+    size_t i = 0;
+    if (p->src->order_by == REQUEST_ORDER_TIME) {
+        if (!v->timestamp)
+            return n;
+        while (i < n && strcmp(github_release_time(es[i].rel), v->timestamp) < 0)
+            i++;
+        return i;
+    }
+    char *text = releases_version_of(p, v->tag);
+    struct semver sv;
+    if (!text || semver_parse(text, &sv) < 0) {
+        free(text);
+        return n;
+    }
+    while (i < n && (!es[i].has_semver || semver_cmp(&es[i].semver, &sv) < 0))
+        i++;
+    semver_free(&sv);
+    free(text);
+    return i;
 }
 
 size_t releases_check_from(const struct releases_policy *p, const struct releases_entry *es,
@@ -170,22 +200,8 @@ size_t releases_check_from(const struct releases_policy *p, const struct release
     if (!v || !v->present)
         return n - 1;
     for (size_t i = 0; v->id && i < n; i++)
-        if (es[i].rel->id == atoll(v->id))
+        if (es[i].rel->id == atoll(v->id) && (!v->tag || strcmp(es[i].rel->tag, v->tag) == 0))
             return i;
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(es[i].rel->tag, v->tag) == 0)
-            return i;
-    struct github_release ghost;
-    struct releases_entry probe;
-    size_t from = n - 1;
-    if (releases_probe(p, v, &ghost, &probe)) {
-        for (size_t i = 0; i < n; i++) {
-            if (releases_cmp(p, &es[i], &probe) > 0) {
-                from = i;
-                break;
-            }
-        }
-    }
-    releases_entry_free(&probe);
-    return from;
+    size_t from = releases_search(p, es, n, v);
+    return from < n ? from : n - 1;
 }

@@ -6,12 +6,10 @@
  * then checked here, so that every message names the field by its path.
  * JSON null counts as absent for every field. */
 #include "request.h"
-#include "versions.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +21,7 @@
 #include "buf.h"
 #include "github_app.h"
 #include "log.h"
-#include "versions.h"
+#include "tag_filter.h"
 
 #define REQUEST_MAX_BYTES (1024 * 1024)
 #define MIB ((json_int_t)1024 * 1024)
@@ -289,39 +287,12 @@ static int check_url(const char *path, char *url, int root_only, struct err *err
     return rc;
 }
 
-/* Compiled as check will (versions.c also refuses patterns too costly for
- * regcomp); its message is kept, under our path. */
+/* The pattern is compiled once, by the release policy (releases.c). */
 static int check_regex(const char *path, const char *pattern, struct err *err)
 {
-    static const char own[] = "invalid tag_filter ";
-    struct versions_filter f;
-    struct err inner;
     if (!*pattern)
         return err_set(err, "invalid %s: must not be empty", path);
-    err_clear(&inner);
-    if (versions_filter_init(&f, pattern, &inner) == 0) {
-        versions_filter_free(&f);
-        return 0;
-    }
-    if (strncmp(inner.msg, own, sizeof(own) - 1) == 0)
-        return err_set(err, "invalid %s %s", path, inner.msg + sizeof(own) - 1);
-    return err_set(err, "invalid %s: %s", path, inner.msg);
-}
-
-static int check_constraint(const char *path, const char *text, struct err *err)
-{
-    struct err inner;
-    err_clear(&inner);
-    static const char own[] = "invalid semver_constraint ";
-    struct versions_constraint *c = versions_constraint_parse(text, &inner);
-    if (c) {
-        versions_constraint_free(c);
-        return 0;
-    }
-    /* versions.c quotes the bad term: keep that, under our path */
-    if (strncmp(inner.msg, own, sizeof(own) - 1) == 0)
-        return err_set(err, "invalid %s %s", path, inner.msg + sizeof(own) - 1);
-    return err_set(err, "invalid %s \"%s\": %s", path, text, inner.msg);
+    return 0;
 }
 
 static int is_placeholder(const char *p, size_t n)
@@ -623,9 +594,6 @@ static int source_selection(const struct source_json *f, struct request_source *
         get_bool(f->asset_dir, "source.asset_dir", &s->asset_dir, err) < 0)
         return -1;
     s->order_by = by_time ? REQUEST_ORDER_TIME : REQUEST_ORDER_VERSION;
-    if (s->semver_constraint &&
-        check_constraint("source.semver_constraint", s->semver_constraint, err) < 0)
-        return -1;
     return 0;
 }
 
@@ -674,13 +642,13 @@ static int parse_version(json_t *obj, struct request_version *v, struct err *err
     if (json_unpack_ex(obj, &je, JSON_STRICT, "{s?o s?o s?o}", "tag", &tag, "id", &id, "timestamp",
                        &timestamp) < 0)
         return err_set(err, "invalid version: %s", je.text);
-    if (absent(tag))
+    if (absent(tag) && absent(id)) /* an id alone will do */
         return missing(err, "version", "tag");
     if (get_str(tag, "version.tag", &v->tag, err) < 0 ||
         get_str(id, "version.id", &v->id, err) < 0 ||
         get_str(timestamp, "version.timestamp", &v->timestamp, err) < 0)
         return -1;
-    if (!*v->tag)
+    if (v->tag && !*v->tag)
         return err_set(err, "invalid version.tag: must not be empty");
     if (v->id && !all_of(v->id, "0123456789"))
         return err_set(err, "invalid version.id \"%s\": must be decimal digits", v->id);
@@ -743,7 +711,7 @@ static int request_init(struct request *req, enum request_kind kind, struct err 
     s->mirror.concurrency = DEFAULT_CONCURRENCY;
     req->get.concurrency = DEFAULT_CONCURRENCY;
     if (set_str(&s->github_api_url, DEFAULT_API_URL, err) < 0 ||
-        set_str(&s->tag_filter, VERSIONS_DEFAULT_TAG_FILTER, err) < 0 ||
+        set_str(&s->tag_filter, TAG_FILTER_DEFAULT, err) < 0 ||
         set_str(&s->mirror.region, DEFAULT_REGION, err) < 0 ||
         set_str(&s->mirror.prefix, "", err) < 0 ||
         set_str(&s->mirror.key_template, DEFAULT_KEY_TEMPLATE, err) < 0)

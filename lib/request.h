@@ -1,8 +1,9 @@
 /* request.h - the Concourse request on stdin, parsed into typed config.
  *
  * One strict jansson unpack per section: unknown fields, wrong types, missing
- * required fields, bad URLs, regexes and constraints are refused with one line
- * naming the field ("invalid source: ..."). Every string here is malloced and
+ * required fields and bad URLs are refused with one line naming the field
+ * ("invalid source: ..."); tag_filter and semver_constraint are compiled, and
+ * refused, by the release policy (releases.h). Every string here is malloced and
  * owned by the request; request_free() releases all of it. Secrets
  * (access_token, private_key, secret_access_key, session_token) are registered with
  * log_add_secret() as soon as they are read.
@@ -64,7 +65,7 @@ struct request_source {
 
 struct request_version {
     int present;
-    char *tag;       /* required when present */
+    char *tag;       /* NULL when only id was given */
     char *id;        /* NULL when absent */
     char *timestamp; /* NULL when absent */
 };

@@ -99,7 +99,8 @@ class TestSelection(GitHubCase):
             ({"pre_release": True}, self.version(final), [final, pre]),
             ({"release": False, "pre_release": True}, self.version(old_pre), [old_pre, pre]),
             ({"drafts": True}, None, [draft]),
-            ({"release": False, "pre_release": False}, None, []),
+            # as in github-release-resource: both false keeps every kind
+            ({"release": False, "pre_release": False}, None, [pre]),
         ]
         for flags, version, want in cases:
             with self.subTest(flags=flags, version=version):
@@ -112,21 +113,26 @@ class TestSelection(GitHubCase):
     def test_tag_filter_capture_and_skipped_tags(self):
         self.releases("release-1.2.0", "release-1.10.0", "release-1.9.0", "other-9.0.0",
                       "release-banana", "release-2.0")
+        self.rel("release-1/2")
         src = self.source(tag_filter="^release-(.*)$")
-        # 2.0 reads as 2.0.0; "banana" is no version; other-9.0.0 does not match
-        self.assertEqual(tags(self.check_ok(source=src)), ["release-2.0"])
+        # 2.0 reads as 2.0.0; other-9.0.0 does not match; "1/2" is no version;
+        # "banana" is one (go-semi-semantic, as in github-release-resource), and
+        # a string component ranks above every number
+        self.assertEqual(tags(self.check_ok(source=src)), ["release-banana"])
         self.assertEqual(tags(self.check_ok({"tag": "release-1.2.0"}, src)),
-                         ["release-1.2.0", "release-1.9.0", "release-1.10.0", "release-2.0"])
+                         ["release-1.2.0", "release-1.9.0", "release-1.10.0", "release-2.0",
+                          "release-banana"])
 
     def test_default_tag_filter_skips_non_semver_tags(self):
-        self.releases("v1.0.0", "1.1.0", "nightly", "vv9.0.0", "latest")
-        self.assertEqual(tags(self.check_ok()), ["1.1.0"])
-        self.assertEqual(tags(self.check_ok({"tag": "v1.0.0"})), ["v1.0.0", "1.1.0"])
-        # order_by time has no use for semver: every tag the filter passes counts
+        # go-semi-semantic: "nightly" is a version above 1.1.0, "build/7" none
+        r = self.releases("v1.0.0", "1.1.0", "nightly", "vv9.0.0", "build/7")
+        self.assertEqual(tags(self.check_ok()), ["nightly"])
+        self.assertEqual(tags(self.check_ok({"tag": "v1.0.0"})), ["v1.0.0", "1.1.0", "nightly"])
+        # order_by time has no use for versions: every tag the filter passes counts
         by_time = self.source(order_by="time")
-        self.assertEqual(tags(self.check_ok(source=by_time)), ["latest"])
-        self.assertEqual(tags(self.check_ok({"tag": "1.1.0"}, by_time)),
-                         ["1.1.0", "nightly", "latest"])
+        self.assertEqual(tags(self.check_ok(source=by_time)), ["build/7"])
+        self.assertEqual(tags(self.check_ok(self.version(r["1.1.0"]), by_time)),
+                         ["1.1.0", "nightly", "build/7"])
 
     def test_semver_constraint(self):
         self.releases("v1.0.0", "v1.2.0", "v1.5.0", "v2.0.0", "v2.1.0")
@@ -143,7 +149,10 @@ class TestSelection(GitHubCase):
             with self.subTest(constraint=constraint, version=version):
                 got = self.check_ok(version, self.source(semver_constraint=constraint))
                 self.assertEqual(tags(got), want)
+        # Masterminds v1.5.0: a pre-release satisfies only terms with a pre-release
         src = self.source(semver_constraint=">= 2.0.0", pre_release=True)
+        self.assertEqual(tags(self.check_ok({"tag": "v2.0.0"}, src)), ["v2.0.0", "v2.1.0"])
+        src = self.source(semver_constraint=">= 2.0.0-0", pre_release=True)
         self.assertEqual(tags(self.check_ok({"tag": "v2.0.0"}, src)),
                          ["v2.0.0", "v2.1.0", "v3.0.0-rc.1"])
 
@@ -161,7 +170,10 @@ class TestSelection(GitHubCase):
         self.assertEqual(tags(self.check_ok(source=src)), ["v1.0.0"])
         self.assertEqual(tags(self.check_ok({"tag": "v1.0.0-rc.2"}, src)),
                          ["v1.0.0-rc.2", "v1.0.0-rc.10", "v1.0.0"])
+        # Masterminds v1.5.0: "< 1.0.0" has no pre-release, so no pre-release passes it
         without_final = self.source(pre_release=True, semver_constraint="< 1.0.0")
+        self.assertEqual(tags(self.check_ok(source=without_final)), [])
+        without_final = self.source(pre_release=True, semver_constraint="<= 1.0.0-rc.10")
         self.assertEqual(tags(self.check_ok(source=without_final)), ["v1.0.0-rc.10"])
 
 
@@ -527,7 +539,7 @@ class TestHTTP(CheckRecovery, GitHubCase):
         self.assertOneError(self.check(), "unexpected JSON", "/releases")
         self.gh.clear_faults()
         self.gh.add_fault(path_regex=r"/releases$", action="wrong_shape", times=None,
-                          json=[{"id": 1, "tag_name": None, "draft": False}])
+                          json=[{"id": 1, "tag_name": 7, "draft": False}])
         self.assertOneError(self.check(), "unexpected JSON", "tag_name")
 
     def test_unknown_repository(self):
@@ -614,7 +626,7 @@ class TestBadInput(GitHubCase):
              "source.github_api_url"),
             ({"source": dict(src, globs="*")}, "source.globs"),
             ({"source": dict(src, mirror="bucket")}, "source.mirror"),
-            ({"source": src, "version": {"id": "1"}}, "tag"),
+            ({"source": src, "version": {}}, "tag"),  # an id alone will do (issue 12)
             ({"source": src, "version": {"tag": "v1", "idd": "1"}}, "idd"),
             ({"source": src, "version": {"tag": 5}}, "version.tag"),
             ({"source": src, "verison": {"tag": "v1"}}, "verison"),

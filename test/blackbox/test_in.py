@@ -545,7 +545,7 @@ class TestBadInput(InCase):
              "params.skip_download"),
             ({"source": src, "version": v, "params": []}, "params"),
             ({"source": src, "version": dict(v, id="12ab")}, "version.id"),
-            ({"source": src, "version": {"id": v["id"]}}, "tag"),
+            ({"source": src, "version": {}}, "tag"),  # an id alone will do (issue 12)
         ]
         for req, needle in cases:
             with self.subTest(req=req):

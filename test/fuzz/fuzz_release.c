@@ -87,9 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (github_release_from_json(doc, &rels[0], "fuzz", &err) == 0) {
         n = 1;
     }
-    for (size_t i = 0; i < n; i++) {
-        if (!rels[i].tag)
-            abort();
+    for (size_t i = 0; i < n; i++) { /* tag is NULL for a draft without one */
         check_assets(&rels[i]);
         github_release_time(&rels[i]);
     }

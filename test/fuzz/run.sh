@@ -39,9 +39,9 @@ cflags=(-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
     -fno-sanitize-recover=undefined -Wall -Wextra -Wshadow -Wstrict-prototypes
     -Wmissing-prototypes -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DGRM_VERSION=\"fuzz\"
     -I"$root/lib")
-read -r -a pkgflags <<<"$(pkg-config --cflags libcurl jansson expat)"
+read -r -a pkgflags <<<"$(pkg-config --cflags libcurl jansson expat libpcre2-8)"
 cflags+=("${pkgflags[@]}")
-libs=(-lcurl -ljansson -lexpat -lcrypto -lm)
+libs=(-lcurl -ljansson -lexpat -lpcre2-8 -lcrypto -lm)
 
 # The library, instrumented for coverage, as one archive.
 mkdir -p "$out/obj" "$out/bin" "$out/crashes" "$out/logs"

@@ -112,7 +112,7 @@ def check_contents(ck, args):
     files = sorted("/" + os.path.relpath(f, rootfs)
                    for pat in COMPILER_FILES for f in glob.glob(os.path.join(rootfs, pat)))
     ck("no compiler or assembler on disk", not files, " ".join(files))
-    for p in ("libcurl4", "libjansson4", "libssl3", "libexpat1", "ca-certificates"):
+    for p in ("libcurl4", "libjansson4", "libssl3", "libexpat1", "libpcre2-8-0", "ca-certificates"):
         ck("runtime package %s installed" % p, p in pkgs)
     lists = [os.path.relpath(os.path.join(b, f), rootfs)
              for b, _, fs in os.walk(os.path.join(rootfs, "var/lib/apt/lists")) for f in fs

@@ -2,6 +2,7 @@
  * without any network: reads {"source":...} on stdin and runs the check and
  * out parsers over it. Used by the pipeline.yml test. */
 #include "log.h"
+#include "releases.h"
 #include "request.h"
 
 #include <stdio.h>
@@ -18,6 +19,13 @@ int main(void)
         log_error("check: %s", err.msg);
         return 1;
     }
+    struct releases_policy policy; /* tag_filter and semver_constraint */
+    if (releases_policy_init(&policy, &req.source, &err) < 0) {
+        log_error("check: %s", err.msg);
+        request_free(&req);
+        return 1;
+    }
+    releases_policy_free(&policy);
     request_free(&req);
     /* out needs params.from: add it beside the given source */
     char *out_req = malloc(len + 64);

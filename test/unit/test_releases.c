@@ -53,6 +53,88 @@ static void selected(const struct request_source *src, const struct github_relea
     releases_policy_free(&p);
 }
 
+/* github-release-resource's choices. */
+static void test_grr(void)
+{
+    char got[512];
+    struct github_release rs[] = {
+        rel(1, "v1.0.0", "2024-01-01T00:00:00Z", 0, 0),
+        rel(2, "nightly", "2024-01-02T00:00:00Z", 0, 0), /* a string: above every number */
+        rel(3, "v2.0.0-rc.1", "2024-01-03T00:00:00Z", 1, 0),
+        rel(4, "v2.0.0", "2024-01-04T00:00:00Z", 0, 0),
+        rel(5, NULL, NULL, 0, 1),     /* a draft without a tag */
+        rel(6, "v2.1.0", NULL, 0, 0), /* no time at all */
+    };
+    size_t n = sizeof(rs) / sizeof(rs[0]);
+    struct request_source s = source();
+    selected(&s, rs, n, NULL, got, sizeof(got));
+    CHECK_STR(got, "v1.0.0 v2.0.0 v2.1.0 nightly");
+    /* release and pre_release both false: every kind */
+    s.release = 0;
+    selected(&s, rs, n, NULL, got, sizeof(got));
+    CHECK_STR(got, "v1.0.0 v2.0.0-rc.1 v2.0.0 v2.1.0 nightly");
+    s = source();
+    s.drafts = 1;
+    selected(&s, rs, n, NULL, got, sizeof(got));
+    CHECK_STR(got, "");
+    /* order_by time skips a release without time */
+    s = source();
+    s.order_by = REQUEST_ORDER_TIME;
+    selected(&s, rs, n, NULL, got, sizeof(got));
+    CHECK_STR(got, "v1.0.0 nightly v2.0.0");
+    /* a hand-given version without timestamp is found by id ... */
+    struct request_version by_id = {1, "nightly", "2", NULL};
+    selected(&s, rs, n, &by_id, got, sizeof(got));
+    CHECK_STR(got, "nightly v2.0.0");
+    /* ... and without it, with no timestamp, only the latest */
+    struct request_version no_time = {1, "nightly", "99", NULL};
+    selected(&s, rs, n, &no_time, got, sizeof(got));
+    CHECK_STR(got, "v2.0.0");
+    /* an id alone will do */
+    s = source();
+    struct request_version only_id = {1, NULL, "4", NULL};
+    selected(&s, rs, n, &only_id, got, sizeof(got));
+    CHECK_STR(got, "v2.0.0 v2.1.0 nightly");
+    struct request_version only_gone_id = {1, NULL, "99", NULL};
+    selected(&s, rs, n, &only_gone_id, got, sizeof(got));
+    CHECK_STR(got, "nightly");
+    /* an id whose release has another tag: the tag decides (GRR) */
+    struct request_version mixed = {1, "v1.0.0", "4", NULL};
+    selected(&s, rs, n, &mixed, got, sizeof(got));
+    CHECK_STR(got, "v1.0.0 v2.0.0 v2.1.0 nightly");
+    /* a tag that does not parse, or fails tag_filter: only the latest */
+    struct request_version junk = {1, "a/b", NULL, NULL};
+    selected(&s, rs, n, &junk, got, sizeof(got));
+    CHECK_STR(got, "nightly");
+    s.tag_filter = "^v(.*)$";
+    struct request_version unfiltered = {1, "1.0.0", NULL, NULL};
+    selected(&s, rs, n, &unfiltered, got, sizeof(got));
+    CHECK_STR(got, "v2.1.0");
+    /* a version between releases: the first one not older */
+    struct request_version between = {1, "v1.5", NULL, NULL};
+    selected(&s, rs, n, &between, got, sizeof(got));
+    CHECK_STR(got, "v2.0.0 v2.1.0");
+}
+
+static void policy_fails(const char *filter, const char *constraint, const char *want)
+{
+    struct request_source s = source();
+    struct releases_policy p;
+    struct err err = {""};
+    s.tag_filter = (char *)filter;
+    s.semver_constraint = (char *)constraint;
+    CHECK(releases_policy_init(&p, &s, &err) < 0);
+    CHECK_STR(err.msg, want);
+}
+
+static void test_policy_errors(void)
+{
+    policy_fails("(", NULL,
+                 "invalid source.tag_filter \"(\": missing closing parenthesis at offset 1");
+    policy_fails("^v?([^v].*)", ">= banana",
+                 "invalid source.semver_constraint \">= banana\": not a version");
+}
+
 int main(void)
 {
     char got[512];
@@ -62,8 +144,8 @@ int main(void)
         rel(3, "v1.9.1", "2024-03-01T00:00:00Z", 0, 0), /* backport, published last */
         rel(4, "v2.1.0-rc.2", "2024-04-01T00:00:00Z", 1, 0),
         rel(5, "v2.1.0-rc.10", "2024-04-02T00:00:00Z", 1, 0),
-        rel(6, "nightly", "2024-05-01T00:00:00Z", 0, 0),
-        rel(7, "v3.0.0", NULL, 0, 1), /* draft */
+        rel(6, "nightly/2024-05", "2024-05-01T00:00:00Z", 0, 0), /* no version */
+        rel(7, "v3.0.0", NULL, 0, 1),                            /* draft */
     };
     size_t n = sizeof(rs) / sizeof(rs[0]);
     struct request_source s = source();
@@ -87,7 +169,7 @@ int main(void)
     s = source();
     s.order_by = REQUEST_ORDER_TIME;
     selected(&s, rs, n, NULL, got, sizeof(got));
-    CHECK_STR(got, "v1.0.0 v2.0.0 v1.9.1 nightly");
+    CHECK_STR(got, "v1.0.0 v2.0.0 v1.9.1 nightly/2024-05");
 
     s = source();
     s.semver_constraint = "< 2.0.0";
@@ -115,7 +197,7 @@ int main(void)
     s.order_by = REQUEST_ORDER_TIME;
     struct request_version gone_t = {1, "v1.5.0", "99", "2024-01-15T00:00:00Z"};
     selected(&s, rs, n, &gone_t, got, sizeof(got));
-    CHECK_STR(got, "v2.0.0 v1.9.1 nightly");
+    CHECK_STR(got, "v2.0.0 v1.9.1 nightly/2024-05");
 
     s = source();
     s.tag_filter = "^release-([0-9.]+)$";
@@ -124,5 +206,8 @@ int main(void)
                                      rel(3, "release-1.10", "2024-01-03T00:00:00Z", 0, 0)};
     selected(&s, named, 3, NULL, got, sizeof(got));
     CHECK_STR(got, "release-1.2 release-1.10");
+
+    test_grr();
+    test_policy_errors();
     return TEST_DONE();
 }
