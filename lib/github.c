@@ -2,6 +2,7 @@
  * releases, assets and tag-to-commit resolution (see github.h). */
 #include "github.h"
 #include "buf.h"
+#include "http_internal.h"
 #include "log.h"
 
 #include <ctype.h>
@@ -18,6 +19,9 @@ int github_client_init(struct github_client *g, struct http_client *http,
     memset(g, 0, sizeof(*g));
     g->http = http;
     g->src = src;
+    /* the token (any Authorization, also one set later) goes to this origin only */
+    if (http_client_set_origin(http, src->github_api_url, err) < 0)
+        return err_prefix(err, "source.github_api_url");
     const char *accepts[2] = {"application/vnd.github+json", "application/octet-stream"};
     struct curl_slist *lists[2] = {NULL, NULL};
     for (int i = 0; i < 2; i++) {
@@ -272,6 +276,21 @@ char *github_link_next(const char *link)
     return NULL;
 }
 
+/* A Link rel="next" must stay on the API's origin: the token follows it. */
+static int github_check_next(struct github_client *g, const char *url, const char *next,
+                             struct err *err)
+{
+    char shown[1024], from[1024];
+    if (!next || http_client_at_origin(g->http, next))
+        return 0;
+    http_url_for_log(next, shown, sizeof(shown));
+    http_url_for_log(url, from, sizeof(from));
+    return err_set(err,
+                   "GET %s: HTTP 200: Link rel=\"next\" points to %s, outside the origin of "
+                   "source.github_api_url (%s): refused",
+                   from, shown, g->http->origin);
+}
+
 int github_get_json(struct github_client *g, const char *url, const char *etag, long *status,
                     json_t **out, char **next, char **etag_out, struct err *err)
 {
@@ -294,6 +313,7 @@ int github_get_json(struct github_client *g, const char *url, const char *etag, 
     http_xfer_init(&x, "GET", url);
     x.headers = headers;
     x.follow_redirects = 1;
+    x.deadline_s = g->http->request_timeout;
     if (http_perform(g->http, &x, err) < 0)
         goto done;
     *status = x.status;
@@ -304,24 +324,60 @@ int github_get_json(struct github_client *g, const char *url, const char *etag, 
     if (x.status != 200) {
         json_t *e = json_loadb(x.body_buf.ptr ? x.body_buf.ptr : "", x.body_buf.len, 0, NULL);
         const char *msg = json_string_value(json_object_get(e, "message"));
-        err_set(err, "GET %s: HTTP %ld%s%s", url, x.status, msg ? ": " : "", msg ? msg : "");
+        http_url_for_log(url, value, sizeof(value));
+        err_set(err, "GET %s: HTTP %ld%s%s", value, x.status, msg ? ": " : "", msg ? msg : "");
         json_decref(e);
         goto done;
     }
     json_error_t je;
     *out = json_loadb(buf_str(&x.body_buf), x.body_buf.len, 0, &je);
     if (!*out) {
-        err_set(err, "GET %s: invalid JSON from GitHub: %s", url, je.text);
+        http_url_for_log(url, value, sizeof(value));
+        err_set(err, "GET %s: HTTP 200: invalid JSON from GitHub: %s", value, je.text);
         goto done;
     }
-    if (next && http_header(&x, "link", value, sizeof(value)))
-        *next = github_link_next(value);
+    if (next && http_header(&x, "link", value, sizeof(value)) &&
+        github_check_next(g, url, (*next = github_link_next(value)), err) < 0) {
+        free(*next);
+        *next = NULL;
+        json_decref(*out);
+        *out = NULL;
+        goto done;
+    }
     if (etag_out && http_header(&x, "etag", value, sizeof(value)))
         *etag_out = strdup(value);
     rc = 0;
 done:
     http_xfer_cleanup(&x);
     return rc;
+}
+
+/* Download URLs built on the API origin, whatever the JSON says: assets by
+ * id, archives by tag (GitHub redirects them to its download hosts, which
+ * get no token). */
+static int github_rebase_urls(struct github_client *g, struct github_release *rel, struct err *err)
+{
+    char suffix[64];
+    for (size_t i = 0; i < rel->n_assets; i++) {
+        snprintf(suffix, sizeof(suffix), "/releases/assets/%lld", (long long)rel->assets[i].id);
+        char *url = github_repo_url(g, suffix);
+        if (!url)
+            return err_set(err, "out of memory");
+        free(rel->assets[i].url);
+        rel->assets[i].url = url;
+    }
+    char **archives[2] = {&rel->tarball_url, &rel->zipball_url};
+    const char *paths[2] = {"/tarball/", "/zipball/"};
+    for (int i = 0; i < 2; i++) {
+        if (!*archives[i])
+            continue;
+        char *url = github_repo_url_with(g, paths[i], rel->tag);
+        if (!url)
+            return err_set(err, "out of memory");
+        free(*archives[i]);
+        *archives[i] = url;
+    }
+    return 0;
 }
 
 int github_get_release(struct github_client *g, const char *id, const char *tag,
@@ -339,6 +395,10 @@ int github_get_release(struct github_client *g, const char *id, const char *tag,
         rc = err_set(err, "GET %s: HTTP 422", url);
     if (rc == 0 && *found)
         rc = github_release_from_json(doc, rel, url, err);
+    if (rc == 0 && *found && github_rebase_urls(g, rel, err) < 0) {
+        github_release_free(rel);
+        rc = -1;
+    }
     json_decref(doc);
     free(url);
     return rc;
@@ -356,16 +416,18 @@ int github_list_assets(struct github_client *g, struct github_release *rel, stru
     rel->assets = NULL;
     rel->n_assets = 0;
     for (int page = 0; url; page++) {
+        char shown[1024];
+        http_url_for_log(url, shown, sizeof(shown));
         long status = 0;
         json_t *doc = NULL;
         char *next = NULL;
         int rc = page >= GITHUB_ASSET_PAGES_MAX
-                     ? err_set(err, "GET %s: more than %d pages of assets", url, page)
+                     ? err_set(err, "GET %s: more than %d pages of assets", shown, page)
                      : github_get_json(g, url, NULL, &status, &doc, &next, NULL, err);
         if (rc == 0 && status != 200)
-            rc = err_set(err, "GET %s: HTTP %ld", url, status);
+            rc = err_set(err, "GET %s: HTTP %ld", shown, status);
         if (rc == 0)
-            rc = github_assets_append(rel, doc, url, err);
+            rc = github_assets_append(rel, doc, shown, err);
         json_decref(doc);
         free(url);
         url = next;
@@ -374,7 +436,7 @@ int github_list_assets(struct github_client *g, struct github_release *rel, stru
             return -1;
         }
     }
-    return 0;
+    return github_rebase_urls(g, rel, err);
 }
 
 /* Follow a git ref object ({"type","sha"}) down to a commit sha. *object is
