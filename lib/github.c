@@ -13,12 +13,29 @@
 #define GITHUB_ASSET_PAGES_MAX 100
 #define GITHUB_TAG_DEPTH_MAX 5
 
+/* A token that no request could carry is refused before the first one. */
+static int github_token_unsendable(const char *token, struct err *err)
+{
+    size_t n = strlen(token);
+    if (n > HTTP_HEADER_VALUE_MAX)
+        return err_set(err,
+                       "invalid source.access_token: %zu bytes, more than the %d a request "
+                       "header can carry",
+                       n, HTTP_HEADER_VALUE_MAX);
+    for (const unsigned char *p = (const unsigned char *)token; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return err_set(err, "invalid source.access_token: holds a control character");
+    return 0;
+}
+
 int github_client_init(struct github_client *g, struct http_client *http,
                        const struct request_source *src, struct err *err)
 {
     memset(g, 0, sizeof(*g));
     g->http = http;
     g->src = src;
+    if (src->access_token && github_token_unsendable(src->access_token, err) < 0)
+        return -1;
     /* the token (any Authorization, also one set later) goes to this origin only */
     if (http_client_set_origin(http, src->github_api_url, err) < 0)
         return err_prefix(err, "source.github_api_url");

@@ -71,12 +71,20 @@ int http_xfer_fail(struct http_xfer *x, const char *fmt, ...)
 
 struct curl_slist *http_add_header(struct curl_slist *list, const char *fmt, ...)
 {
-    char line[4096];
+    /* at its exact length: a cut value would be sent unlike what was signed */
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
+    int len = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    struct curl_slist *next = curl_slist_append(list, line);
+    char *line = len >= 0 ? malloc((size_t)len + 1) : NULL;
+    struct curl_slist *next = NULL;
+    if (line) {
+        va_start(ap, fmt);
+        vsnprintf(line, (size_t)len + 1, fmt, ap);
+        va_end(ap);
+        next = curl_slist_append(list, line);
+        free(line);
+    }
     if (!next)
         curl_slist_free_all(list);
     return next;
@@ -376,8 +384,9 @@ static void http_set_method(struct http_xfer *x, CURL *e, const char *method)
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
 }
 
-/* The system CA bundle: $SSL_CERT_FILE (OpenSSL's convention), else the one
- * libcurl was built with. Malloced text, or NULL when there is none. */
+/* The system CA bundle: $SSL_CERT_FILE (OpenSSL's convention, honoured for
+ * every request), else the one libcurl was built with. Malloced text, or NULL
+ * on OOM; empty when there is no bundle. */
 static char *http_system_cas(CURL *e)
 {
     const char *path = getenv("SSL_CERT_FILE");
@@ -422,6 +431,9 @@ static int http_set_ca(struct http_client *c, CURL *e)
 /* insecure and ca_pem hold for the origin they were given for only. */
 static int http_set_tls(struct http_client *c, struct http_xfer *x, CURL *e)
 {
+    const char *system = getenv("SSL_CERT_FILE");
+    if (system && *system)
+        curl_easy_setopt(e, CURLOPT_CAINFO, system);
     if (!http_client_at_origin(c, x->cur_url))
         return 0;
     if (c->insecure) {

@@ -18,6 +18,10 @@
 #include "err.h"
 
 #define HTTP_MAX_SOCKETS 64
+/* The longest header value a request may carry: servers refuse longer ones
+ * (AWS S3 takes 8 KB of request headers in all, nginx 8 KiB a line). Longer
+ * credentials are refused before the first request. */
+#define HTTP_HEADER_VALUE_MAX 8192
 
 struct http_client {
     CURLM *multi;                  /* owned; keeps the connection cache across runs */
@@ -143,8 +147,8 @@ int http_perform(struct http_client *c, struct http_xfer *x, struct err *err);
  * into out; returns out, or NULL when absent. */
 const char *http_header(const struct http_xfer *x, const char *name, char *out, size_t n);
 
-/* Append a header line "Name: value" to a list; returns the list or NULL on OOM
- * (the old list is freed then). */
+/* Append a header line "Name: value", at its full length, to a list; returns
+ * the list or NULL on OOM (the old list is freed then). */
 struct curl_slist *http_add_header(struct curl_slist *list, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
