@@ -314,7 +314,8 @@ int github_get_json(struct github_client *g, const char *url, const char *etag, 
     struct http_xfer x;
     struct curl_slist *headers = g->json_headers;
     struct curl_slist extra = {NULL, NULL};
-    char line[512], value[2048];
+    struct buf line = BUF_INIT(0); /* at its exact length, like every header */
+    char value[2048];
     int rc = -1;
     *out = NULL;
     if (next)
@@ -322,8 +323,9 @@ int github_get_json(struct github_client *g, const char *url, const char *etag, 
     if (etag_out)
         *etag_out = NULL;
     if (etag) {
-        snprintf(line, sizeof(line), "If-None-Match: %s", etag);
-        extra.data = line;
+        if (buf_addf(&line, "If-None-Match: %s", etag) < 0)
+            return err_set(err, "out of memory");
+        extra.data = line.ptr;
         extra.next = g->json_headers;
         headers = &extra;
     }
@@ -366,6 +368,7 @@ int github_get_json(struct github_client *g, const char *url, const char *etag, 
     rc = 0;
 done:
     http_xfer_cleanup(&x);
+    buf_free(&line);
     return rc;
 }
 
