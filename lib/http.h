@@ -5,8 +5,12 @@
  * drives any number of them, at most `concurrency` at a time, retrying each
  * with exponential back-off and jitter on connection errors and 5xx, waiting
  * out 429 / 403 retry-after and exhausted GitHub rate limits (within
- * max_rate_limit_wait), and following redirects itself so that an
- * Authorization header never reaches another host. */
+ * one max_rate_limit_wait budget per client, i.e. per command), and following
+ * redirects itself so that an Authorization header never reaches another
+ * origin. A client bound to an origin (http_client_set_origin) sends
+ * Authorization, and applies insecure and ca_pem, there only. GitHub API
+ * requests get an overall deadline (deadline_s), asset downloads a minimum
+ * average rate (min_rate). */
 #ifndef GRM_HTTP_H
 #define GRM_HTTP_H
 
