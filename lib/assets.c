@@ -369,6 +369,7 @@ int assets_download_all(struct http_client *http, struct assets_download *ds, si
         rc = assets_open(&jobs[i], &ds[i], i, err);
         http_xfer_init(&xs[i], "GET", ds[i].url);
         xs[i].follow_redirects = 1;
+        xs[i].min_rate = http->min_rate; /* a trickle must not hold the get for ever */
         xs[i].prepare = assets_prepare;
         xs[i].write = assets_write;
         xs[i].done = assets_done;

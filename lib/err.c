@@ -1,5 +1,6 @@
 /* err.c - error reports carried up to main (see err.h). */
 #include "err.h"
+#include "log.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,7 +10,7 @@ int err_set(struct err *e, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+    log_vcut(e->msg, sizeof(e->msg), fmt, ap); /* a cut must not expose part of a secret */
     va_end(ap);
     return -1;
 }
@@ -26,8 +27,10 @@ int err_prefix(struct err *e, const char *fmt, ...)
     size_t used = strlen(line);
     memcpy(line + used, ": ", 3);
     memcpy(line + used + 2, e->msg, strnlen(e->msg, ERR_MAX - 1) + 1);
-    line[ERR_MAX - 1] = '\0';
-    memcpy(e->msg, line, ERR_MAX);
+    if (strlen(line) < ERR_MAX)
+        memcpy(e->msg, line, strlen(line) + 1);
+    else
+        log_redact(line, e->msg, ERR_MAX); /* redact, then cut */
     return -1;
 }
 

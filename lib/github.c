@@ -2,6 +2,7 @@
  * releases, assets and tag-to-commit resolution (see github.h). */
 #include "github.h"
 #include "buf.h"
+#include "http_internal.h"
 #include "log.h"
 
 #include <ctype.h>
@@ -11,6 +12,21 @@
 
 #define GITHUB_ASSET_PAGES_MAX 100
 #define GITHUB_TAG_DEPTH_MAX 5
+
+/* A token that no request could carry is refused before the first one. */
+static int github_token_unsendable(const char *token, struct err *err)
+{
+    size_t n = strlen(token);
+    if (n > HTTP_HEADER_VALUE_MAX)
+        return err_set(err,
+                       "invalid source.access_token: %zu bytes, more than the %d a request "
+                       "header can carry",
+                       n, HTTP_HEADER_VALUE_MAX);
+    for (const unsigned char *p = (const unsigned char *)token; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return err_set(err, "invalid source.access_token: holds a control character");
+    return 0;
+}
 
 /* Build both header lists, with "Authorization: Bearer token" when token. */
 static int github_build_headers(struct github_client *g, const char *token, struct err *err)
@@ -41,6 +57,11 @@ int github_client_init(struct github_client *g, struct http_client *http,
     memset(g, 0, sizeof(*g));
     g->http = http;
     g->src = src;
+    if (src->access_token && github_token_unsendable(src->access_token, err) < 0)
+        return -1;
+    /* the token (any Authorization, also one set later) goes to this origin only */
+    if (http_client_set_origin(http, src->github_api_url, err) < 0)
+        return err_prefix(err, "source.github_api_url");
     return github_build_headers(g, src->access_token, err);
 }
 
@@ -285,6 +306,21 @@ char *github_link_next(const char *link)
     return NULL;
 }
 
+/* A Link rel="next" must stay on the API's origin: the token follows it. */
+static int github_check_next(struct github_client *g, const char *url, const char *next,
+                             struct err *err)
+{
+    char shown[1024], from[1024];
+    if (!next || http_client_at_origin(g->http, next))
+        return 0;
+    http_url_for_log(next, shown, sizeof(shown));
+    http_url_for_log(url, from, sizeof(from));
+    return err_set(err,
+                   "GET %s: HTTP 200: Link rel=\"next\" points to %s, outside the origin of "
+                   "source.github_api_url (%s): refused",
+                   from, shown, g->http->origin);
+}
+
 /* One GET (see github_get_json); a 401 is left to the caller in *status. */
 static int github_get_once(struct github_client *g, const char *url, const char *etag, long *status,
                            json_t **out, char **next, char **etag_out, struct err *err)
@@ -292,7 +328,8 @@ static int github_get_once(struct github_client *g, const char *url, const char 
     struct http_xfer x;
     struct curl_slist *headers = g->json_headers;
     struct curl_slist extra = {NULL, NULL};
-    char line[512], value[2048];
+    struct buf line = BUF_INIT(0); /* at its exact length, like every header */
+    char value[2048];
     int rc = -1;
     *out = NULL;
     if (next)
@@ -300,14 +337,16 @@ static int github_get_once(struct github_client *g, const char *url, const char 
     if (etag_out)
         *etag_out = NULL;
     if (etag) {
-        snprintf(line, sizeof(line), "If-None-Match: %s", etag);
-        extra.data = line;
+        if (buf_addf(&line, "If-None-Match: %s", etag) < 0)
+            return err_set(err, "out of memory");
+        extra.data = line.ptr;
         extra.next = g->json_headers;
         headers = &extra;
     }
     http_xfer_init(&x, "GET", url);
     x.headers = headers;
     x.follow_redirects = 1;
+    x.deadline_s = g->http->request_timeout;
     if (http_perform(g->http, &x, err) < 0)
         goto done;
     *status = x.status;
@@ -318,23 +357,32 @@ static int github_get_once(struct github_client *g, const char *url, const char 
     if (x.status != 200) {
         json_t *e = json_loadb(x.body_buf.ptr ? x.body_buf.ptr : "", x.body_buf.len, 0, NULL);
         const char *msg = json_string_value(json_object_get(e, "message"));
-        err_set(err, "GET %s: HTTP %ld%s%s", url, x.status, msg ? ": " : "", msg ? msg : "");
+        http_url_for_log(url, value, sizeof(value));
+        err_set(err, "GET %s: HTTP %ld%s%s", value, x.status, msg ? ": " : "", msg ? msg : "");
         json_decref(e);
         goto done;
     }
     json_error_t je;
     *out = json_loadb(buf_str(&x.body_buf), x.body_buf.len, 0, &je);
     if (!*out) {
-        err_set(err, "GET %s: invalid JSON from GitHub: %s", url, je.text);
+        http_url_for_log(url, value, sizeof(value));
+        err_set(err, "GET %s: HTTP 200: invalid JSON from GitHub: %s", value, je.text);
         goto done;
     }
-    if (next && http_header(&x, "link", value, sizeof(value)))
-        *next = github_link_next(value);
+    if (next && http_header(&x, "link", value, sizeof(value)) &&
+        github_check_next(g, url, (*next = github_link_next(value)), err) < 0) {
+        free(*next);
+        *next = NULL;
+        json_decref(*out);
+        *out = NULL;
+        goto done;
+    }
     if (etag_out && http_header(&x, "etag", value, sizeof(value)))
         *etag_out = strdup(value);
     rc = 0;
 done:
     http_xfer_cleanup(&x);
+    buf_free(&line);
     return rc;
 }
 
@@ -352,6 +400,34 @@ int github_get_json(struct github_client *g, const char *url, const char *etag, 
     return github_get_once(g, url, etag, status, out, next, etag_out, err);
 }
 
+/* Download URLs built on the API origin, whatever the JSON says: assets by
+ * id, archives by tag (GitHub redirects them to its download hosts, which
+ * get no token). */
+static int github_rebase_urls(struct github_client *g, struct github_release *rel, struct err *err)
+{
+    char suffix[64];
+    for (size_t i = 0; i < rel->n_assets; i++) {
+        snprintf(suffix, sizeof(suffix), "/releases/assets/%lld", (long long)rel->assets[i].id);
+        char *url = github_repo_url(g, suffix);
+        if (!url)
+            return err_set(err, "out of memory");
+        free(rel->assets[i].url);
+        rel->assets[i].url = url;
+    }
+    char **archives[2] = {&rel->tarball_url, &rel->zipball_url};
+    const char *paths[2] = {"/tarball/", "/zipball/"};
+    for (int i = 0; i < 2; i++) {
+        if (!*archives[i])
+            continue;
+        char *url = github_repo_url_with(g, paths[i], rel->tag);
+        if (!url)
+            return err_set(err, "out of memory");
+        free(*archives[i]);
+        *archives[i] = url;
+    }
+    return 0;
+}
+
 int github_get_release(struct github_client *g, const char *id, const char *tag,
                        struct github_release *rel, int *found, struct err *err)
 {
@@ -367,6 +443,10 @@ int github_get_release(struct github_client *g, const char *id, const char *tag,
         rc = err_set(err, "GET %s: HTTP 422", url);
     if (rc == 0 && *found)
         rc = github_release_from_json(doc, rel, url, err);
+    if (rc == 0 && *found && github_rebase_urls(g, rel, err) < 0) {
+        github_release_free(rel);
+        rc = -1;
+    }
     json_decref(doc);
     free(url);
     return rc;
@@ -384,16 +464,18 @@ int github_list_assets(struct github_client *g, struct github_release *rel, stru
     rel->assets = NULL;
     rel->n_assets = 0;
     for (int page = 0; url; page++) {
+        char shown[1024];
+        http_url_for_log(url, shown, sizeof(shown));
         long status = 0;
         json_t *doc = NULL;
         char *next = NULL;
         int rc = page >= GITHUB_ASSET_PAGES_MAX
-                     ? err_set(err, "GET %s: more than %d pages of assets", url, page)
+                     ? err_set(err, "GET %s: more than %d pages of assets", shown, page)
                      : github_get_json(g, url, NULL, &status, &doc, &next, NULL, err);
         if (rc == 0 && status != 200)
-            rc = err_set(err, "GET %s: HTTP %ld", url, status);
+            rc = err_set(err, "GET %s: HTTP %ld", shown, status);
         if (rc == 0)
-            rc = github_assets_append(rel, doc, url, err);
+            rc = github_assets_append(rel, doc, shown, err);
         json_decref(doc);
         free(url);
         url = next;
@@ -402,7 +484,7 @@ int github_list_assets(struct github_client *g, struct github_release *rel, stru
             return -1;
         }
     }
-    return 0;
+    return github_rebase_urls(g, rel, err);
 }
 
 /* Follow a git ref object ({"type","sha"}) down to a commit sha. *object is

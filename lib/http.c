@@ -63,7 +63,7 @@ int http_xfer_fail(struct http_xfer *x, const char *fmt, ...)
         return -1;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(x->errmsg, sizeof(x->errmsg), fmt, ap);
+    log_vcut(x->errmsg, sizeof(x->errmsg), fmt, ap);
     va_end(ap);
     x->failed = 1;
     return -1;
@@ -71,12 +71,20 @@ int http_xfer_fail(struct http_xfer *x, const char *fmt, ...)
 
 struct curl_slist *http_add_header(struct curl_slist *list, const char *fmt, ...)
 {
-    char line[4096];
+    /* at its exact length: a cut value would be sent unlike what was signed */
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
+    int len = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    struct curl_slist *next = curl_slist_append(list, line);
+    char *line = len >= 0 ? malloc((size_t)len + 1) : NULL;
+    struct curl_slist *next = NULL;
+    if (line) {
+        va_start(ap, fmt);
+        vsnprintf(line, (size_t)len + 1, fmt, ap);
+        va_end(ap);
+        next = curl_slist_append(list, line);
+        free(line);
+    }
     if (!next)
         curl_slist_free_all(list);
     return next;
@@ -137,6 +145,12 @@ void http_url_for_log(const char *url, char *out, size_t n)
     char *q = strchr(out, '?');
     if (q)
         *q = '\0';
+}
+
+const char *http_log_url(struct http_xfer *x)
+{
+    http_url_for_log(x->cur_url ? x->cur_url : x->url, x->log_url, sizeof(x->log_url));
+    return x->log_url;
 }
 
 static int http_is_secret_header(const char *line)
@@ -253,12 +267,13 @@ static size_t http_on_body(char *data, size_t size, size_t nmemb, void *userp)
     if (x->body_buf.len + n > cap) {
         if (status >= 300)
             return n; /* keep the head of an error body, drop the rest */
-        http_xfer_fail(x, "response from %s is larger than %zu bytes", x->url, cap);
+        http_xfer_fail(x, "%s %s: HTTP %ld: response is larger than %zu bytes",
+                       x->method ? x->method : "GET", http_log_url(x), status, cap);
         return 0;
     }
     x->body_buf.max = cap;
     if (buf_add(&x->body_buf, data, n) < 0) {
-        http_xfer_fail(x, "out of memory reading %s", x->url);
+        http_xfer_fail(x, "out of memory reading %s", http_log_url(x));
         return 0;
     }
     return n;
@@ -295,15 +310,33 @@ static size_t http_on_read(char *data, size_t size, size_t nmemb, void *userp)
     return want;
 }
 
+int http_client_set_origin(struct http_client *c, const char *url, struct err *err)
+{
+    char o[sizeof(c->origin)];
+    if (http_origin(url, o, sizeof(o)) < 0)
+        return err_set(err, "cannot parse the URL \"%s\"", url);
+    memcpy(c->origin, o, sizeof(o));
+    return 0;
+}
+
+int http_client_at_origin(const struct http_client *c, const char *url)
+{
+    char o[sizeof(c->origin)];
+    if (!c->origin[0])
+        return 1;
+    return http_origin(url, o, sizeof(o)) == 0 && strcmp(o, c->origin) == 0;
+}
+
 /* The request headers for this attempt: the caller's, without Authorization
- * once a redirect left the original origin. */
-static int http_build_headers(struct http_xfer *x)
+ * once a redirect left the original origin, or anywhere but the client's. */
+static int http_build_headers(struct http_client *c, struct http_xfer *x)
 {
     curl_slist_free_all(x->sent_headers);
     x->sent_headers = NULL;
     struct curl_slist *list = NULL;
+    int no_auth = x->strip_auth || !http_client_at_origin(c, x->cur_url);
     for (struct curl_slist *h = x->headers; h; h = h->next) {
-        if (x->strip_auth && strncasecmp(h->data, "authorization:", 14) == 0)
+        if (no_auth && strncasecmp(h->data, "authorization:", 14) == 0)
             continue;
         list = curl_slist_append(list, h->data);
         if (!list)
@@ -321,10 +354,7 @@ static void http_debug_request(const struct http_xfer *x, const char *method)
     if (!log_debug_enabled())
         return;
     char url[2048];
-    if (x->strip_auth)
-        http_url_for_log(x->cur_url, url, sizeof(url));
-    else
-        snprintf(url, sizeof(url), "%s", x->cur_url);
+    http_url_for_log(x->cur_url, url, sizeof(url)); /* a query may carry a signature or token */
     log_debug("> %s %s", method, url);
     for (struct curl_slist *h = x->sent_headers; h; h = h->next) {
         if (http_is_secret_header(h->data))
@@ -354,16 +384,99 @@ static void http_set_method(struct http_xfer *x, CURL *e, const char *method)
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
 }
 
-static void http_set_tls(const struct http_client *c, CURL *e)
+/* The system CA bundle: $SSL_CERT_FILE (OpenSSL's convention, honoured for
+ * every request), else the one libcurl was built with. Malloced text, or NULL
+ * on OOM; empty when there is no bundle. */
+static char *http_system_cas(CURL *e)
 {
+    const char *path = getenv("SSL_CERT_FILE");
+    char *builtin = NULL;
+    if (!path || !*path) {
+        curl_easy_getinfo(e, CURLINFO_CAINFO, &builtin);
+        path = builtin;
+    }
+    struct buf b = BUF_INIT(16u * 1024 * 1024);
+    FILE *f = path ? fopen(path, "re") : NULL;
+    char chunk[16384];
+    size_t got;
+    while (f && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        if (buf_add(&b, chunk, got) < 0)
+            break;
+    if (f)
+        fclose(f);
+    if (buf_add(&b, "\n", 1) < 0)
+        return NULL;
+    return buf_take(&b);
+}
+
+/* ca_pem is trusted in addition to the system CAs, not instead of them. */
+static int http_set_ca(struct http_client *c, CURL *e)
+{
+    if (!c->ca_bundle) {
+        char *sys = http_system_cas(e);
+        struct buf b = BUF_INIT(0);
+        if (!sys || buf_addf(&b, "%s%s\n", sys, c->ca_pem) < 0) {
+            free(sys);
+            buf_free(&b);
+            return -1;
+        }
+        free(sys);
+        c->ca_bundle = buf_take(&b);
+    }
+    struct curl_blob blob = {c->ca_bundle, strlen(c->ca_bundle), CURL_BLOB_COPY};
+    curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
+    return 0;
+}
+
+/* insecure and ca_pem hold for the origin they were given for only. */
+static int http_set_tls(struct http_client *c, struct http_xfer *x, CURL *e)
+{
+    const char *system = getenv("SSL_CERT_FILE");
+    if (system && *system)
+        curl_easy_setopt(e, CURLOPT_CAINFO, system);
+    if (!http_client_at_origin(c, x->cur_url))
+        return 0;
     if (c->insecure) {
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-    if (c->ca_pem) {
-        struct curl_blob blob = {(void *)c->ca_pem, strlen(c->ca_pem), CURL_BLOB_COPY};
-        curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
+    return c->ca_pem ? http_set_ca(c, e) : 0;
+}
+
+/* Cut an attempt whose average rate, after the grace period, is under
+ * x->min_rate: a server trickling bytes would otherwise hold it for ever. */
+static int http_on_xferinfo(void *userp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                            curl_off_t ulnow)
+{
+    struct http_xfer *x = userp;
+    (void)dltotal, (void)ultotal;
+    int64_t elapsed = http_now_ms() - x->attempt_start_ms;
+    if (elapsed < x->client->min_rate_grace * 1000)
+        return 0;
+    int64_t moved = (int64_t)(dlnow > ulnow ? dlnow : ulnow);
+    if (moved * 1000 >= (int64_t)x->min_rate * elapsed)
+        return 0;
+    x->too_slow = 1;
+    return 1;
+}
+
+/* The overall deadline and the minimum rate of this attempt. */
+static int http_set_limits(struct http_client *c, struct http_xfer *x, CURL *e)
+{
+    x->attempt_start_ms = http_now_ms();
+    x->too_slow = 0;
+    if (x->deadline_at_ms) {
+        int64_t left = x->deadline_at_ms - x->attempt_start_ms;
+        if (left <= 0)
+            return -1;
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)left);
     }
+    if (x->min_rate > 0 && c->min_rate_grace > 0) {
+        curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, http_on_xferinfo);
+        curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);
+        curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+    }
+    return 0;
 }
 
 int http_attempt_start(struct http_client *c, struct http_xfer *x)
@@ -376,7 +489,7 @@ int http_attempt_start(struct http_client *c, struct http_xfer *x)
     buf_reset(&x->header_buf);
     if (x->prepare && x->prepare(x, x->ctx) < 0)
         return -1;
-    if (http_build_headers(x) < 0)
+    if (http_build_headers(c, x) < 0)
         return http_xfer_fail(x, "out of memory");
     if (!x->easy && !(x->easy = curl_easy_init()))
         return http_xfer_fail(x, "cannot create a curl handle");
@@ -407,7 +520,11 @@ int http_attempt_start(struct http_client *c, struct http_xfer *x)
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
     http_set_method(x, e, method);
-    http_set_tls(c, e);
+    if (http_set_tls(c, x, e) < 0)
+        return http_xfer_fail(x, "out of memory");
+    if (http_set_limits(c, x, e) < 0)
+        return http_xfer_fail(x, "%s %s: no complete response within %ld s", method,
+                              http_log_url(x), x->deadline_s);
     if (!x->start_ms) {
         x->start_ms = http_now_ms();
         x->last_progress_ms = x->start_ms;

@@ -5,8 +5,12 @@
  * drives any number of them, at most `concurrency` at a time, retrying each
  * with exponential back-off and jitter on connection errors and 5xx, waiting
  * out 429 / 403 retry-after and exhausted GitHub rate limits (within
- * max_rate_limit_wait), and following redirects itself so that an
- * Authorization header never reaches another host. */
+ * one max_rate_limit_wait budget per client, i.e. per command), and following
+ * redirects itself so that an Authorization header never reaches another
+ * origin. A client bound to an origin (http_client_set_origin) sends
+ * Authorization, and applies insecure and ca_pem, there only. GitHub API
+ * requests get an overall deadline (deadline_s), asset downloads a minimum
+ * average rate (min_rate). */
 #ifndef GRM_HTTP_H
 #define GRM_HTTP_H
 
@@ -18,15 +22,25 @@
 #include "err.h"
 
 #define HTTP_MAX_SOCKETS 64
+/* The longest header value a request may carry: servers refuse longer ones
+ * (AWS S3 takes 8 KB of request headers in all, nginx 8 KiB a line). Longer
+ * credentials are refused before the first request. */
+#define HTTP_HEADER_VALUE_MAX 8192
 
 struct http_client {
     CURLM *multi;                  /* owned; keeps the connection cache across runs */
-    int insecure;                  /* skip TLS verification */
+    char origin[512];              /* "scheme://host:port" or "": see http_client_set_origin */
+    int insecure;                  /* skip TLS verification (of `origin` only, when set) */
     const char *ca_pem;            /* borrowed: PEM text of extra CA, or NULL */
+    char *ca_bundle;               /* owned: the system CAs plus ca_pem, built on first use */
     long connect_timeout;          /* seconds */
     long low_speed_time;           /* seconds below 1 byte/s before a transfer is cut */
     int max_attempts;              /* attempts per transfer for retryable failures */
-    long max_rate_limit_wait;      /* seconds we may wait for a rate-limit reset */
+    long max_rate_limit_wait;      /* seconds all rate-limit waits of the command may take */
+    int64_t rate_limit_waited_ms;  /* how much of that budget is spent */
+    long request_timeout;          /* default deadline for x->deadline_s users (seconds) */
+    long min_rate;                 /* default x->min_rate for bulk transfers (bytes/s) */
+    long min_rate_grace;           /* seconds of an attempt before min_rate applies */
     long retry_base_ms;            /* first back-off step */
     int sockets[HTTP_MAX_SOCKETS]; /* the open connections' sockets (see http.c) */
     size_t n_sockets;
@@ -62,7 +76,12 @@ struct http_xfer {
     http_prepare_fn prepare;
     http_write_fn write; /* NULL: 2xx body collected into `body_buf` */
     http_done_fn done;
-    void *ctx; /* passed to the callbacks */
+    void *ctx;       /* passed to the callbacks */
+    long deadline_s; /* > 0: fail unless the response is complete within this many
+                        seconds of the first attempt, retries included (rate-limit
+                        waits are not counted: they have their own budget) */
+    long min_rate;   /* > 0: an attempt whose average rate stays under this many
+                        bytes/s after client->min_rate_grace seconds is cut and retried */
 
     /* --- response, filled in by http_run --- */
     long status;           /* final HTTP status, 0 if none */
@@ -89,13 +108,28 @@ struct http_xfer {
     int hop;
     int free_retries; /* breaks after progress, not counted as attempts */
     int64_t attempt_start_bytes;
+    int64_t attempt_start_ms;
+    int64_t deadline_at_ms;
+    int too_slow;
+    char log_url[1024]; /* cur_url without its query, for messages */
     char curl_errbuf[CURL_ERROR_SIZE];
 };
 
 /* Set defaults (timeouts, attempts, env overrides GRM_RETRY_BASE_MS,
- * GRM_LOW_SPEED_TIME) and create the multi handle. Returns 0 or -1. */
+ * GRM_LOW_SPEED_TIME, GRM_CONNECT_TIMEOUT, GRM_MAX_ATTEMPTS,
+ * GRM_REQUEST_TIMEOUT, GRM_MIN_RATE, GRM_MIN_RATE_GRACE) and create the multi
+ * handle. Returns 0 or -1. */
 int http_client_init(struct http_client *c, struct err *err);
 void http_client_cleanup(struct http_client *c);
+/* Bind the client to the origin (scheme, host, port) of url: from then on an
+ * Authorization header, and the insecure and ca_pem settings, apply only to
+ * requests (redirect hops included) whose URL has that origin; elsewhere the
+ * header is dropped and TLS is verified against the system CAs alone. This is
+ * the one check for every request made through the client, whatever set the
+ * header and whenever. Returns 0, or -1 with err when url does not parse. */
+int http_client_set_origin(struct http_client *c, const char *url, struct err *err);
+/* Whether url has the client's origin (always true when none is set). */
+int http_client_at_origin(const struct http_client *c, const char *url);
 
 /* Zero a transfer; buffers start empty. */
 void http_xfer_init(struct http_xfer *x, const char *method, const char *url);
@@ -117,8 +151,8 @@ int http_perform(struct http_client *c, struct http_xfer *x, struct err *err);
  * into out; returns out, or NULL when absent. */
 const char *http_header(const struct http_xfer *x, const char *name, char *out, size_t n);
 
-/* Append a header line "Name: value" to a list; returns the list or NULL on OOM
- * (the old list is freed then). */
+/* Append a header line "Name: value", at its full length, to a list; returns
+ * the list or NULL on OOM (the old list is freed then). */
 struct curl_slist *http_add_header(struct curl_slist *list, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -16,5 +16,7 @@ int http_attempt_start(struct http_client *c, struct http_xfer *x);
 int http_origin(const char *url, char *out, size_t n);
 /* url without its query (signed download URLs carry tokens there). */
 void http_url_for_log(const char *url, char *out, size_t n);
+/* x's current URL without its query, in x->log_url; valid until the next call. */
+const char *http_log_url(struct http_xfer *x);
 
 #endif

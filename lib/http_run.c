@@ -42,6 +42,9 @@ int http_client_init(struct http_client *c, struct err *err)
     c->max_attempts = (int)http_env_long("GRM_MAX_ATTEMPTS", 5);
     c->retry_base_ms = http_env_long("GRM_RETRY_BASE_MS", 1000);
     c->max_rate_limit_wait = 60;
+    c->request_timeout = http_env_long("GRM_REQUEST_TIMEOUT", 120);
+    c->min_rate = http_env_long("GRM_MIN_RATE", 1024);
+    c->min_rate_grace = http_env_long("GRM_MIN_RATE_GRACE", 60);
     srand((unsigned)(time(NULL) ^ (getpid() << 8)));
     return 0;
 }
@@ -51,6 +54,8 @@ void http_client_cleanup(struct http_client *c)
     if (c->multi)
         curl_multi_cleanup(c->multi);
     c->multi = NULL;
+    free(c->ca_bundle);
+    c->ca_bundle = NULL;
     curl_global_cleanup();
 }
 
@@ -90,16 +95,33 @@ static const char *http_method(const struct http_xfer *x)
     return x->method ? x->method : "GET";
 }
 
+/* Fail x with "METHOD URL: HTTP status: why" (the URL without its query;
+ * "no response" when no status line came). Returns XS_FAILED. */
+static int http_fail_at(struct http_xfer *x, const char *why, const char *tail)
+{
+    char status[32] = "no response";
+    if (strncmp(why, "HTTP ", 5) == 0)
+        status[0] = '\0'; /* why names it */
+    else if (x->status > 0)
+        snprintf(status, sizeof(status), "HTTP %ld", x->status);
+    http_xfer_fail(x, "%s %s: %s%s%s%s", http_method(x), http_log_url(x), status,
+                   status[0] ? ": " : "", why, tail);
+    return XS_FAILED;
+}
+
 /* Schedule another attempt after delay_ms, or give up after max_attempts. */
 static int http_retry_later(struct http_client *c, struct http_xfer *x, int64_t delay_ms,
                             const char *why)
 {
-    char url[1024];
+    char url[1024], tail[64];
     http_url_for_log(x->cur_url, url, sizeof(url));
     if (x->attempts >= c->max_attempts) {
-        http_xfer_fail(x, "%s %s: %s (gave up after %d attempts)", http_method(x), url, why,
-                       x->attempts);
-        return XS_FAILED;
+        snprintf(tail, sizeof(tail), " (gave up after %d attempts)", x->attempts);
+        return http_fail_at(x, why, tail);
+    }
+    if (x->deadline_at_ms && http_now_ms() + delay_ms >= x->deadline_at_ms) {
+        snprintf(tail, sizeof(tail), " (no complete response within %ld s)", x->deadline_s);
+        return http_fail_at(x, why, tail);
     }
     log_warn("%s %s: %s; retrying in %.1f s (attempt %d of %d)", http_method(x), url, why,
              (double)delay_ms / 1000.0, x->attempts + 1, c->max_attempts);
@@ -155,73 +177,106 @@ static int http_follow(struct http_xfer *x)
     char *loc = NULL;
     char from[512], to[512];
     curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &loc);
-    if (!loc)
+    if (!loc) {
+        http_fail_at(x, "redirect without a usable Location header", "");
         return -1;
-    if (++x->redirects > HTTP_MAX_REDIRECTS)
-        return http_xfer_fail(x, "%s %s: too many redirects", http_method(x), x->url);
+    }
+    if (++x->redirects > HTTP_MAX_REDIRECTS) {
+        http_fail_at(x, "too many redirects", "");
+        return -1;
+    }
     if (http_origin(x->cur_url, from, sizeof(from)) < 0 || http_origin(loc, to, sizeof(to)) < 0 ||
         strcmp(from, to) != 0)
         x->strip_auth = 1;
     char *next = strdup(loc);
-    if (!next)
-        return http_xfer_fail(x, "out of memory");
+    if (!next) {
+        http_fail_at(x, "out of memory", "");
+        return -1;
+    }
     free(x->cur_url);
     x->cur_url = next;
     x->hop = 1;
     return 0;
 }
 
+/* A curl error: retried when it may be transient, else the end. */
+static int http_finish_curl(struct http_client *c, struct http_xfer *x, CURLcode rc)
+{
+    char why[256];
+    if (rc == CURLE_OPERATION_TIMEDOUT && x->deadline_at_ms && http_now_ms() >= x->deadline_at_ms) {
+        snprintf(why, sizeof(why), "no complete response within %ld s", x->deadline_s);
+        return http_fail_at(x, why, "");
+    }
+    if (rc == CURLE_ABORTED_BY_CALLBACK && x->too_slow) {
+        snprintf(why, sizeof(why), "under the minimum average rate of %ld bytes/s after %ld s",
+                 x->min_rate, c->min_rate_grace);
+        return http_retry_later(c, x, http_backoff_ms(c, x->attempts), why);
+    }
+    snprintf(why, sizeof(why), "%s", x->curl_errbuf[0] ? x->curl_errbuf : curl_easy_strerror(rc));
+    if (!http_retryable_curl(rc))
+        return http_fail_at(x, why, "");
+    if (x->progress_done > x->attempt_start_bytes && x->free_retries < HTTP_MAX_FREE_RETRIES) {
+        x->free_retries++; /* a break after progress: resuming does not use up an attempt */
+        x->attempts--;
+    }
+    return http_retry_later(c, x, http_backoff_ms(c, x->attempts), why);
+}
+
+/* A rate-limit answer: wait, within what is left of the command's budget. */
+static int http_finish_rate_limit(struct http_client *c, struct http_xfer *x, long wait,
+                                  const char *why)
+{
+    int64_t left_ms = c->max_rate_limit_wait * 1000 - c->rate_limit_waited_ms;
+    if ((int64_t)wait * 1000 > left_ms) {
+        char tail[160];
+        snprintf(tail, sizeof(tail),
+                 ", beyond source.max_rate_limit_wait (%ld s for the whole command, %lld s "
+                 "left)",
+                 c->max_rate_limit_wait, (long long)(left_ms > 0 ? left_ms / 1000 : 0));
+        return http_fail_at(x, why, tail);
+    }
+    c->rate_limit_waited_ms += (int64_t)wait * 1000;
+    if (x->deadline_at_ms)
+        x->deadline_at_ms += (int64_t)wait * 1000; /* waits have their own budget */
+    return http_retry_later(c, x, wait > 0 ? wait * 1000 : http_backoff_ms(c, x->attempts), why);
+}
+
+static int http_finish_done(struct http_client *c, struct http_xfer *x)
+{
+    int d = x->done(x, x->ctx);
+    if (d < 0)
+        return XS_FAILED;
+    if (d > 0) { /* a copy: giving up rewrites x->errmsg from it */
+        char asked[ERR_MAX];
+        snprintf(asked, sizeof(asked), "%s",
+                 x->errmsg[0] ? x->errmsg : "response asked for a retry");
+        x->errmsg[0] = '\0';
+        return http_retry_later(c, x, http_backoff_ms(c, x->attempts), asked);
+    }
+    return XS_DONE;
+}
+
 /* Decide what a finished attempt means: done, retry, redirect or failure. */
 static int http_finish(struct http_client *c, struct http_xfer *x, CURLcode rc)
 {
-    char url[1024], why[256];
-    http_url_for_log(x->cur_url, url, sizeof(url));
+    char why[256];
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
     if (x->failed)
         return XS_FAILED;
-    if (rc != CURLE_OK) {
-        snprintf(why, sizeof(why), "%s",
-                 x->curl_errbuf[0] ? x->curl_errbuf : curl_easy_strerror(rc));
-        if (http_retryable_curl(rc) && x->progress_done > x->attempt_start_bytes &&
-            x->free_retries < HTTP_MAX_FREE_RETRIES) {
-            x->free_retries++; /* a break after progress: resuming does not use up an attempt */
-            x->attempts--;
-        }
-        if (http_retryable_curl(rc))
-            return http_retry_later(c, x, http_backoff_ms(c, x->attempts), why);
-        http_xfer_fail(x, "%s %s: %s", http_method(x), url, why);
-        return XS_FAILED;
-    }
+    if (rc != CURLE_OK)
+        return http_finish_curl(c, x, rc);
     if (x->follow_redirects && x->status >= 300 && x->status < 400 && x->status != 304)
         return http_follow(x) < 0 ? XS_FAILED : XS_PENDING;
     long wait = http_rate_limit_wait(x, why, sizeof(why));
-    if (wait > c->max_rate_limit_wait) {
-        http_xfer_fail(x, "%s %s: %s, beyond source.max_rate_limit_wait of %ld s", http_method(x),
-                       url, why, c->max_rate_limit_wait);
-        return XS_FAILED;
-    }
     if (wait >= 0)
-        return http_retry_later(c, x, wait > 0 ? wait * 1000 : http_backoff_ms(c, x->attempts),
-                                why);
+        return http_finish_rate_limit(c, x, wait, why);
     if (x->status >= 500 && x->status != 501) { /* 501: retrying cannot help */
         snprintf(why, sizeof(why), "HTTP %ld", x->status);
         if (x->attempts < c->max_attempts)
             return http_retry_later(c, x, http_backoff_ms(c, x->attempts), why);
         return XS_DONE; /* the caller reports the final 5xx with its body */
     }
-    if (x->done) {
-        int d = x->done(x, x->ctx);
-        if (d < 0)
-            return XS_FAILED;
-        if (d > 0) { /* a copy: giving up rewrites x->errmsg from it */
-            char asked[ERR_MAX];
-            snprintf(asked, sizeof(asked), "%s",
-                     x->errmsg[0] ? x->errmsg : "response asked for a retry");
-            x->errmsg[0] = '\0';
-            return http_retry_later(c, x, http_backoff_ms(c, x->attempts), asked);
-        }
-    }
-    return XS_DONE;
+    return x->done ? http_finish_done(c, x) : XS_DONE;
 }
 
 static int http_start(struct http_client *c, struct http_xfer *x)
@@ -233,8 +288,7 @@ static int http_start(struct http_client *c, struct http_xfer *x)
     if (http_attempt_start(c, x) < 0)
         return XS_FAILED;
     if (curl_multi_add_handle(c->multi, x->easy) != CURLM_OK) {
-        http_xfer_fail(x, "cannot start a transfer to %s", x->url);
-        return XS_FAILED;
+        return http_fail_at(x, "cannot start the transfer", "");
     }
     return XS_RUNNING;
 }
@@ -253,6 +307,8 @@ static void http_reset(struct http_xfer *x)
     x->progress_done = 0;
     x->start_ms = 0;
     x->last_progress_bytes = 0;
+    x->too_slow = 0;
+    x->deadline_at_ms = x->deadline_s > 0 ? http_now_ms() + (int64_t)x->deadline_s * 1000 : 0;
     free(x->cur_url);
     x->cur_url = strdup(x->url);
     if (!x->cur_url)
@@ -315,6 +371,22 @@ static int64_t http_launch(struct http_client *c, struct http_xfer **xs, size_t 
     return next;
 }
 
+/* The multi handle failed: every running transfer is unfinished. Returns the
+ * first one, failed with the libcurl reason. */
+static struct http_xfer *http_multi_failed(struct http_xfer **xs, size_t n, const char *what,
+                                           CURLMcode mrc)
+{
+    char why[256];
+    snprintf(why, sizeof(why), "%s failed: %s", what, curl_multi_strerror(mrc));
+    for (size_t i = 0; i < n; i++)
+        if (xs[i]->state == XS_RUNNING) {
+            http_fail_at(xs[i], why, "");
+            return xs[i];
+        }
+    http_fail_at(xs[0], why, "");
+    return xs[0];
+}
+
 static void http_stop_all(struct http_client *c, struct http_xfer **xs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -322,7 +394,7 @@ static void http_stop_all(struct http_client *c, struct http_xfer **xs, size_t n
             curl_multi_remove_handle(c->multi, xs[i]->easy);
         if (xs[i]->state != XS_DONE && xs[i]->state != XS_FAILED) {
             xs[i]->state = XS_FAILED;
-            http_xfer_fail(xs[i], "cancelled after another transfer failed");
+            http_fail_at(xs[i], "cancelled after another transfer failed", "");
         }
     }
 }
@@ -348,8 +420,11 @@ int http_run(struct http_client *c, struct http_xfer **xs, size_t n, int concurr
             continue;
         }
         int still = 0;
-        if (curl_multi_perform(c->multi, &still) != CURLM_OK)
+        CURLMcode mrc = curl_multi_perform(c->multi, &still);
+        if (mrc != CURLM_OK) {
+            fail = http_multi_failed(xs, n, "curl_multi_perform", mrc);
             break;
+        }
         int reaped = http_reap(c, &fail);
         running -= reaped;
         if (fail)
@@ -357,12 +432,18 @@ int http_run(struct http_client *c, struct http_xfer **xs, size_t n, int concurr
         if (reaped)
             continue; /* start what may start now (or finish) before waiting */
         int wait_ms = next < 1000 ? (int)next : 1000;
-        curl_multi_poll(c->multi, NULL, 0, wait_ms, NULL);
+        mrc = curl_multi_poll(c->multi, NULL, 0, wait_ms, NULL);
+        if (mrc != CURLM_OK) {
+            fail = http_multi_failed(xs, n, "curl_multi_poll", mrc);
+            break;
+        }
     }
     if (!fail)
         return 0;
+    if (!fail->errmsg[0])
+        http_fail_at(fail, "transfer failed", "");
     http_stop_all(c, xs, n);
-    return err_set(err, "%s", fail->errmsg[0] ? fail->errmsg : "transfer failed");
+    return err_set(err, "%s", fail->errmsg);
 }
 
 int http_perform(struct http_client *c, struct http_xfer *x, struct err *err)

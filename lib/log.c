@@ -8,6 +8,7 @@
 
 #define LOG_MAX_SECRETS 16
 #define LOG_LINE_MAX 4096
+#define LOG_TAIL_MIN 4 /* a shorter start of a secret reveals next to nothing */
 
 static char *log_secrets[LOG_MAX_SECRETS];
 static int log_nsecrets;
@@ -53,31 +54,86 @@ static size_t log_secret_at(const char *s)
     return 0;
 }
 
+/* Whether s (the tail of a text, len bytes to its end) is the start of a
+ * secret: the text was cut inside it before it reached us. */
+static int log_secret_tail(const char *s, size_t len)
+{
+    if (len < LOG_TAIL_MIN)
+        return 0;
+    for (int i = 0; i < log_nsecrets; i++)
+        if (strlen(log_secrets[i]) > len && strncmp(s, log_secrets[i], len) == 0)
+            return 1;
+    return 0;
+}
+
+/* Redaction reads all of s and cuts only its output: a secret that would
+ * straddle the cut is replaced whole, never shown in part. */
 char *log_redact(const char *s, char *out, unsigned long n)
 {
-    size_t o = 0;
+    size_t o = 0, left = strlen(s);
     if (n == 0)
         return out;
-    while (*s && o + 1 < n) {
+    while (left && o + 1 < n) {
         size_t skip = log_secret_at(s);
+        if (!skip && log_secret_tail(s, left))
+            skip = left;
         if (skip) {
             for (const char *r = "***"; *r && o + 1 < n; r++)
                 out[o++] = *r;
             s += skip;
+            left -= skip;
             continue;
         }
         char c = *s++;
+        left--;
         out[o++] = (c == '\n' || c == '\r') ? ' ' : c;
     }
     out[o] = '\0';
     return out;
 }
 
+int log_vredact(char *out, unsigned long n, const char *fmt, va_list ap)
+{
+    char small[LOG_LINE_MAX];
+    va_list copy;
+    va_copy(copy, ap);
+    int len = vsnprintf(small, sizeof(small), fmt, copy);
+    va_end(copy);
+    if (len < 0) {
+        if (n)
+            out[0] = '\0';
+        return -1;
+    }
+    if ((size_t)len < sizeof(small)) {
+        log_redact(small, out, n);
+        return 0;
+    }
+    char *full = malloc((size_t)len + 1); /* redact first, then cut */
+    if (!full) {
+        log_redact(small, out, n); /* the tail rule still hides a cut secret */
+        return 0;
+    }
+    vsnprintf(full, (size_t)len + 1, fmt, ap);
+    log_redact(full, out, n);
+    free(full);
+    return 0;
+}
+
+int log_vcut(char *out, unsigned long n, const char *fmt, va_list ap)
+{
+    va_list copy;
+    va_copy(copy, ap);
+    int len = vsnprintf(out, n, fmt, copy);
+    va_end(copy);
+    if (len < 0 || (unsigned long)len < n)
+        return len < 0 ? -1 : 0;
+    return log_vredact(out, n, fmt, ap); /* it did not fit: redact, then cut */
+}
+
 static void log_vwrite(const char *prefix, const char *fmt, va_list ap)
 {
-    char raw[LOG_LINE_MAX], clean[LOG_LINE_MAX];
-    vsnprintf(raw, sizeof(raw), fmt, ap);
-    log_redact(raw, clean, sizeof(clean));
+    char clean[LOG_LINE_MAX];
+    log_vredact(clean, sizeof(clean), fmt, ap);
     fprintf(stderr, "%s%s\n", prefix, clean);
     fflush(stderr);
 }

@@ -162,6 +162,12 @@ static int s3_check_config(const struct request_mirror *cfg, struct err *err)
     for (size_t i = 0; i < sizeof(hv) / sizeof(hv[0]); i++)
         if (s3_has_ctl(hv[i]))
             return err_set(err, "s3: control character in mirror settings");
+    size_t tlen = cfg->session_token ? strlen(cfg->session_token) : 0;
+    if (tlen > HTTP_HEADER_VALUE_MAX)
+        return err_set(err,
+                       "invalid source.mirror.session_token: %zu bytes, more than the %d a "
+                       "request header can carry",
+                       tlen, HTTP_HEADER_VALUE_MAX);
     return 0;
 }
 

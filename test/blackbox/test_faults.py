@@ -33,6 +33,7 @@ sys.path.insert(0, HERE)
 from bbutil import (FAST_ENV, META_FILES, PASS_ENV, SANITIZER_MARKERS, TOKEN,  # noqa: E402
                     CheckRecovery, Result, binary, closed_port, read_text, sha256_file, tree)
 from test_out import OutCase, query  # noqa: E402
+from nethelp import Foreign, Trickle  # noqa: E402
 
 MIB = 1024 * 1024
 
@@ -545,6 +546,63 @@ class TestProcess(FaultCase):
         self.assertEqual(temp_files(tree(self.dest)), [])
         sums = read_text(os.path.join(self.dest, "SHA256SUMS"))
         self.assertIn("%s  big.bin\n" % a.sha256, sums)
+
+
+class TestNetworkRules(FaultCase):
+    """Rows "bounded time" and "token origin" (issue 11; in depth:
+    test_limits.py, test_token_origin.py)."""
+
+    def test_row_net01_api_trickles_2_bytes_per_second(self):
+        """GitHub API | answer trickles at 2 bytes/s | check fails within GRM_REQUEST_TIMEOUT"""
+        trickle = Trickle(length=100000, rate=2)
+        self.addCleanup(trickle.stop)
+        req = {"source": self.source(github_api_url=trickle.url)}
+        res = self.run_with("check", req, env={"GRM_REQUEST_TIMEOUT": "2"})
+        self.assertFailedCleanly(res, trickle.url, "within 2 s")
+        self.assertLess(res.elapsed, 8, res)
+
+    def test_row_net02_download_host_trickles(self):
+        """asset host | download trickles at 2 bytes/s | in fails under the minimum average rate, no file left"""
+        trickle = Trickle(length=50000, rate=2, content_type="application/octet-stream")
+        self.addCleanup(trickle.stop)
+        r = self.rel("v1.0.0")
+        a = self.gh.add_asset(r, "slow.bin", size=50000)
+        self.gh.add_fault(path_regex=r"/releases/assets/%d$" % a.id, action="status", code=302,
+                          headers={"Location": trickle.url + "/slow.bin"}, times=None)
+        res = self.run_with("in", self.in_request(r), [self.dest],
+                            env={"GRM_MIN_RATE": "1000", "GRM_MIN_RATE_GRACE": "1",
+                                 "GRM_MAX_ATTEMPTS": "1"})
+        self.assertFailedCleanly(res, trickle.url, "minimum average rate", dest=self.dest)
+
+    def test_row_net03_429_on_every_request(self):
+        """GitHub API | 429 retry-after 2 s on each request, max_rate_limit_wait 3 | fails at the second wait (one budget per command)"""
+        r = self.rel("v1.0.0")
+        self.gh.add_fault(path_regex=r"/releases/", action="status", code=429,
+                          headers={"Retry-After": "2"}, times=None)
+        res = self.run_with("in", self.in_request(r, source=self.source(max_rate_limit_wait=3)),
+                            [self.dest])
+        self.assertFailedCleanly(res, "max_rate_limit_wait", "whole command", dest=self.dest)
+        self.assertLess(res.elapsed, 5.5, res)
+
+    def test_row_net04_redirect_without_location(self):
+        """GitHub API | 302 without Location | error names GET, the URL without its query, HTTP 302"""
+        self.rel("v1.0.0")
+        self.gh.add_fault(path_regex=r"/releases$", action="status", code=302, times=None)
+        res = self.run_with("check", {"source": self.source()})
+        self.assertFailedCleanly(res, "GET %s/repos/" % self.gh.api_url, "HTTP 302", "Location")
+        self.assertNotIn("per_page", res.stderr)
+
+    def test_row_net05_link_to_another_origin(self):
+        """GitHub API | Link rel=next on another port | refused, no request (and no token) there"""
+        foreign = Foreign()
+        self.addCleanup(foreign.stop)
+        r = self.rel("v1.0.0")
+        self.gh.add_fault(path_regex=r"/releases$", action="status", code=200,
+                          body=[self.gh.release_json(r)], times=None,
+                          headers={"Link": '<%s/releases?page=2>; rel="next"' % foreign.url})
+        res = self.run_with("check", {"source": self.source()})
+        self.assertFailedCleanly(res, 'Link rel="next"', foreign.url)
+        self.assertEqual(foreign.log, [])
 
 
 class _RowResult(unittest.TextTestResult):

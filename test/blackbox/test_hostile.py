@@ -38,6 +38,7 @@ from bbutil import (FAST_ENV, META_FILES, OWNER, PASS_ENV, REPO, SANITIZER_MARKE
                     GitHubCase, Result, binary, read_text, sha256_file, tree)
 import fake_github  # noqa: E402  (bbutil put test/fakes on sys.path)
 from test_out import OutCase, Proxy  # noqa: E402
+from nethelp import Foreign  # noqa: E402
 
 MIB = 1024 * 1024
 RSS_LIMIT_MIB = 150          # release build; the sanitizer build is not measured
@@ -549,6 +550,42 @@ class TestUnsafeKeys(OutCase):
                 self.assertEqual(got["version"]["tag"], tag)
                 key = "%s/%s/%s/a.bin" % (OWNER, REPO, tag)
                 self.assertEqual(self.s3r.sha256(self.bucket, key), a.sha256)
+
+
+class TestHostileOrigins(HostileCase):
+    """URLs and echoes a hostile API may send (issue 11; in depth:
+    test_token_origin.py, test_redaction.py)."""
+
+    def test_asset_and_archive_urls_pointing_elsewhere_get_no_request(self):
+        foreign = Foreign()
+        self.addCleanup(foreign.stop)
+        r = self.rel("v1.0.0")
+        a = self.gh.add_asset(r, "a.bin", size=2000)
+        doc = json.loads(json.dumps(self.gh.release_json(r)))
+        doc["assets"][0]["url"] = foreign.url + "/a.bin"
+        doc["tarball_url"] = "http://localhost:%d/tarball" % int(foreign.url.rsplit(":", 1)[1])
+        for path, body in ((r"/releases/%d$" % r.id, doc),
+                           (r"/releases/%d/assets$" % r.id, doc["assets"])):
+            self.gh.add_fault(path_regex=path, action="status", code=200, body=body,
+                              times=None)
+        dest = self.mkdir("dest")
+        self.get_ok(self.version(r), {"include_source_tarball": True}, dest=dest)
+        self.assertEqual(sha256_file(os.path.join(dest, "a.bin")), a.sha256)
+        self.assertEqual(foreign.log, [])
+
+    def test_error_echoing_the_token_after_padding(self):
+        """The 1024-byte cut of the message falls inside the token for some
+        of these paddings."""
+        self.rel("v1.0.0")
+        token = self.source()["access_token"]
+        for pad in range(900, 960, 4):
+            self.gh.clear_faults()
+            self.gh.add_fault(path_regex=r"/releases$", action="status", code=401, times=None,
+                              body={"message": "z" * pad + token})
+            res = self.check(env={"TMPDIR": self.mkdir("p%d" % pad)})
+            self.assertNotEqual(res.rc, 0, res)
+            for i in range(len(token) - 7):
+                self.assertNotIn(token[i:i + 8], res.stderr)
 
 
 if __name__ == "__main__":

@@ -432,11 +432,13 @@ class FakeGitHub:
     api_versions        accepted X-GitHub-Api-Version values (absent is ok);
                         others get 400.
     on_request          callable(entry) after each request is answered.
+    tls                 {"api": ssl.SSLContext, "asset": ...}: serve that
+                        listener over HTTPS with the context (server side).
     """
 
     def __init__(self, token=None, host="127.0.0.1", port=0, asset_port=0,
                  link_style="repositories", require_user_agent=True,
-                 api_versions=API_VERSIONS, on_request=None):
+                 api_versions=API_VERSIONS, on_request=None, tls=None):
         if link_style not in ("repositories", "repos"):
             raise ValueError("link_style must be 'repositories' or 'repos'")
         self.token = token
@@ -445,6 +447,7 @@ class FakeGitHub:
         self.require_user_agent = require_user_agent
         self.api_versions = set(api_versions)
         self.on_request = on_request
+        self.tls = dict(tls or {})
         self.rate_limit = {"limit": 5000, "remaining": 5000, "reset": int(time.time()) + 3600}
         self.api_url = self.asset_url = None
         self._ports = {"api": port, "asset": asset_port}
@@ -468,9 +471,13 @@ class FakeGitHub:
         for listener in ("api", "asset"):
             srv = ThreadedServer((self.host, self._ports[listener]), _Handler)
             srv.fake, srv.listener = self, listener
+            if listener in self.tls:
+                srv.socket = self.tls[listener].wrap_socket(srv.socket, server_side=True)
             self._servers[listener] = serve_in_thread(srv, "fake-github-" + listener)
-        self.api_url = "http://%s:%d" % (self.host, self._servers["api"].server_address[1])
-        self.asset_url = "http://%s:%d" % (self.host, self._servers["asset"].server_address[1])
+        self.api_url = "%s://%s:%d" % ("https" if "api" in self.tls else "http", self.host,
+                                       self._servers["api"].server_address[1])
+        self.asset_url = "%s://%s:%d" % ("https" if "asset" in self.tls else "http", self.host,
+                                         self._servers["asset"].server_address[1])
         return self
 
     def stop(self):
