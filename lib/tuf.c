@@ -257,10 +257,15 @@ static int tuf_load_root(struct tuf_ctx *c, struct err *err)
             log_warn("tuf: ignoring the cached root.json: %s", e.msg);
         buf_free(&raw);
     }
-    tuf_meta_move(&c->root, cached.doc && cached.version >= init.version ? &cached : &init);
+    int rc = 0;
+    if (cached.doc && cached.version >= init.version)
+        tuf_meta_move(&c->root, &cached);
+    else if ((rc = tuf_cache_write(c, "root.json", c->cfg->initial_root, c->cfg->initial_root_len,
+                                   err)) == 0)
+        tuf_meta_move(&c->root, &init);
     tuf_meta_free(&cached);
     tuf_meta_free(&init);
-    return 0;
+    return rc;
 }
 
 /* One step of the root chain: N+1.root.json. 0 (trusted), 1 none, -1. */
