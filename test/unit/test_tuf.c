@@ -110,7 +110,7 @@ static void test_duplicate_keyids(void)
     struct err e = {""};
     CHECK(parse_root((const char *)tuf_github_initial_root, tuf_github_initial_root_len, &gh) == 0);
     json_t *sigs = json_object_get(gh.doc, "signatures"), *good = NULL;
-    for (size_t i = 0; i < json_array_size(sigs); i++)
+    for (size_t i = 0; !good && i < json_array_size(sigs); i++)
         if (json_string_length(json_object_get(json_array_get(sigs, i), "sig")) > 0)
             good = json_incref(json_array_get(sigs, i));
     json_array_clear(sigs);
