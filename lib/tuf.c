@@ -175,7 +175,8 @@ static int tuf_get(struct tuf_ctx *c, const char *url, size_t max, struct buf *o
         err_set(err, "%s: HTTP %ld", url, x.status);
     } else if (rc == 0 && (x.status < 200 || x.status > 299)) {
         rc = err_set(err, "%s: HTTP %ld", url, x.status);
-        c->unreachable = x.status >= 500;
+        if (x.status >= 500)
+            c->unreachable = 1;
     }
     http_xfer_cleanup(&x);
     if (rc != 0)

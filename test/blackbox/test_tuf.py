@@ -439,5 +439,47 @@ class TufTest(unittest.TestCase):
         self.assertIn("no usable cache: cached timestamp.json version 1 expired at", err)
 
 
+CANONICAL_JS = ("process.stdout.write(require('@tufjs/canonical-json').canonicalize("
+                "JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'))))")
+CANONICAL_CASES = [
+    '{"b": [1, -2, {"z": null, "a": true}], "a": "x\\"y\\\\z\\n\\t\\u0001", "": false}',
+    '{"B": 0, "\\u00fc": 1, "\\u00e9": {"k": []}, "ab": "", "a b": 9007199254740991}',
+    '["\\u00e9\\u20ac\\ud83d\\ude00", [], {}, [[[]]], "/", "<>&\'"]',
+    '{"signed": {"keys": {"x": {"keyval": {"public": "-----BEGIN-----\\nAB\\n"}}}}}',
+]
+
+
+class CanonicalTest(unittest.TestCase):
+    """lib/canonical_json.c against @tufjs/canonical-json (the encoding tuf-js signs)."""
+
+    def canon(self, path):
+        c = subprocess.run([bbutil.binary("test/tuf_fetch"), "--canonical", path],
+                           capture_output=True, check=True).stdout
+        n = subprocess.run(["node", "-e", CANONICAL_JS, path], cwd=NPM, capture_output=True,
+                           check=True).stdout
+        return c, n
+
+    def test_same_bytes_as_tufjs(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            files = [os.path.join(bbutil.ROOT, "lib", "tuf_roots", f)
+                     for f in ("github.root.json", "sigstore.root.json")]
+            for i, text in enumerate(CANONICAL_CASES):
+                files.append(os.path.join(tmp, "%d.json" % i))
+                with open(files[-1], "w") as fp:
+                    fp.write(text)
+            for path in files:
+                c, n = self.canon(path)
+                self.assertEqual(c, n, path)
+
+    def test_floats_refused(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as fp:
+            fp.write('{"a": 1.5}')
+            fp.flush()
+            p = subprocess.run([bbutil.binary("test/tuf_fetch"), "--canonical", fp.name],
+                               capture_output=True)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("no floating-point numbers", p.stderr.decode())
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

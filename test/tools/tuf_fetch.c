@@ -3,8 +3,11 @@
  *             (--root FILE | --github | --sigstore) [--ca FILE] [--insecure]
  *             [--max BYTES] NAME
  * writes the verified target to stdout; on failure one "error: ..." line on
- * stderr and exit 1 (2 for a usage error). --debug turns on debug lines. */
+ * stderr and exit 1 (2 for a usage error). --debug turns on debug lines.
+ *   tuf_fetch --canonical FILE
+ * prints FILE's JSON in OLPC canonical form (lib/canonical_json.c). */
 #include "buf.h"
+#include "canonical_json.h"
 #include "log.h"
 #include "tuf.h"
 
@@ -25,6 +28,26 @@ static int read_file(const char *path, struct buf *b)
     return rc;
 }
 
+static int canonical_file(const char *path)
+{
+    struct buf in = BUF_INIT(0), out = BUF_INIT(0);
+    struct err err = {""};
+    if (read_file(path, &in) < 0) {
+        log_error("cannot read \"%s\"", path);
+        return 2;
+    }
+    json_t *v = json_loadb(buf_str(&in), in.len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+    int rc = v ? canonical_json_encode(v, &out, &err) : err_set(&err, "invalid JSON");
+    if (rc < 0)
+        log_error("%s: %s", path, err.msg);
+    else
+        fwrite(buf_str(&out), 1, out.len, stdout);
+    json_decref(v);
+    buf_free(&in);
+    buf_free(&out);
+    return rc < 0 ? 1 : 0;
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: tuf_fetch --repo URL [--targets-url URL] [--cache DIR] (--root FILE "
@@ -37,6 +60,8 @@ int main(int argc, char **argv)
     struct tuf_config cfg = {0};
     struct buf root = BUF_INIT(0), ca = BUF_INIT(0), out = BUF_INIT(0);
     const char *name = NULL;
+    if (argc == 3 && !strcmp(argv[1], "--canonical"))
+        return canonical_file(argv[2]);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--github")) {
