@@ -635,7 +635,7 @@ int tuf_fetch_target(const struct tuf_config *cfg, const char *name, struct buf 
     struct tuf_ctx c;
     memset(&c, 0, sizeof(c));
     c.cfg = cfg;
-    c.now = time(NULL);
+    c.now = cfg->now ? cfg->now : time(NULL);
     int rc = tuf_setup(&c, err);
     if (rc == 0)
         rc = tuf_load_root(&c, err);

@@ -21,6 +21,7 @@
 #define GRM_TUF_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "buf.h"
 #include "err.h"
@@ -36,6 +37,7 @@ struct tuf_config {
     const char *ca_cert;      /* PEM text of an extra CA for TLS, or NULL */
     int insecure;             /* skip TLS verification (tests) */
     struct http_client *http; /* NULL: a client of its own (ca_cert, insecure apply) */
+    time_t now;               /* 0: the current time (tests fix the clock) */
 };
 
 /* Fetch and verify target `name` (e.g. "trusted_root.json"). On success

@@ -2,7 +2,9 @@
 against local TUF repositories written by npm's @tufjs/models with real keys
 (test/npm/tufrepo.js) and served over HTTP on 127.0.0.1. npm's tuf-js
 (test/npm/tufclient.js) is the independent oracle: on the same repository it
-must agree, fetching the same bytes or refusing too.
+must agree, fetching the same bytes or refusing too. RealSigstoreTest runs
+the client over Sigstore's real repository, frozen in test/data/tuf/, and
+CanonicalTest compares canonical JSON with @tufjs/canonical-json.
 
 Needs node and test/npm/node_modules (scripts/install-deps runs npm ci)."""
 
@@ -437,6 +439,61 @@ class TufTest(unittest.TestCase):
         self.assertEqual((rc, out), (1, b""))
         self.assertIn("cannot reach TUF repository " + url, err)
         self.assertIn("no usable cache: cached timestamp.json version 1 expired at", err)
+
+
+class RealSigstoreTest(unittest.TestCase):
+    """Sigstore's real public-good repository, frozen in test/data/tuf/ (see its README):
+    from the embedded root 14 through 15.root.json, timestamp, snapshot and targets to
+    trusted_root.json, all with Sigstore's own signatures."""
+
+    DATA = os.path.join(bbutil.ROOT, "test", "data", "tuf", "sigstore-root-signing")
+    DIGEST = "6494e21ea73fa7ee769f85f57d5a3e6a08725eae1e38c755fc3517c9e6bc0b66"
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="grm-tuf-real-")
+        self.repo = os.path.join(self.tmp, "repo")
+        shutil.copytree(self.DATA, self.repo)
+        self.server = Server(self.repo)
+
+    def tearDown(self):
+        self.server.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def fetch(self, *extra):
+        p = subprocess.run([bbutil.binary("test/tuf_fetch"), "--repo", self.server.url,
+                            "--cache", os.path.join(self.tmp, "cache"), "--sigstore"]
+                           + list(extra) + [TARGET], capture_output=True, env=dict(os.environ,
+                                                                                  **ENV))
+        return p.returncode, p.stdout, p.stderr.decode(errors="replace")
+
+    def test_verifies_at_its_time(self):
+        rc, out, err = self.fetch("--now", "2026-08-22T00:00:00Z")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(hashlib.sha256(out).hexdigest(), self.DIGEST)
+        self.assertIn("/15.root.json", self.server.paths())
+        self.assertIn("/targets/%s.%s" % (self.DIGEST, TARGET), self.server.paths())
+
+    def test_expired_today(self):
+        rc, out, err = self.fetch()
+        self.assertEqual((rc, out), (1, b""))
+        self.assertIn("root.json version 15 expired at 2026-11-20T13:58:18Z", err)
+
+    def test_timestamp_expired_after_a_week(self):
+        rc, _, err = self.fetch("--now", "2026-09-01T00:00:00Z")
+        self.assertEqual(rc, 1)
+        self.assertIn("timestamp.json version 762 expired at 2026-08-28T19:25:56Z", err)
+
+    def test_tampered_root(self):
+        path = os.path.join(self.repo, "15.root.json")
+        with open(path) as fp:
+            doc = json.load(fp)
+        doc["signed"]["expires"] = "2036-11-20T13:58:18Z"
+        with open(path, "w") as fp:
+            json.dump(doc, fp)
+        rc, _, err = self.fetch("--now", "2026-08-22T00:00:00Z")
+        self.assertEqual(rc, 1)
+        self.assertIn("15.root.json: only 0 of the 3 signatures required from the root role "
+                      "(root version 14)", err)
 
 
 CANONICAL_JS = ("process.stdout.write(require('@tufjs/canonical-json').canonicalize("

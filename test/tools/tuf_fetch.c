@@ -1,7 +1,7 @@
 /* tuf_fetch.c - fetch one TUF target with lib/tuf.c, for the tests:
  *   tuf_fetch --repo URL [--targets-url URL] [--cache DIR]
  *             (--root FILE | --github | --sigstore) [--ca FILE] [--insecure]
- *             [--max BYTES] NAME
+ *             [--max BYTES] [--now YYYY-MM-DDTHH:MM:SSZ] NAME
  * writes the verified target to stdout; on failure one "error: ..." line on
  * stderr and exit 1 (2 for a usage error). --debug turns on debug lines.
  *   tuf_fetch --canonical FILE
@@ -10,6 +10,7 @@
 #include "canonical_json.h"
 #include "log.h"
 #include "tuf.h"
+#include "tuf_meta.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -50,8 +51,9 @@ static int canonical_file(const char *path)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: tuf_fetch --repo URL [--targets-url URL] [--cache DIR] (--root FILE "
-                    "| --github | --sigstore) [--ca FILE] [--insecure] [--max BYTES] NAME\n");
+    fprintf(stderr,
+            "usage: tuf_fetch --repo URL [--targets-url URL] [--cache DIR] (--root FILE "
+            "| --github | --sigstore) [--ca FILE] [--insecure] [--max BYTES] [--now TIME] NAME\n");
     return 2;
 }
 
@@ -82,6 +84,9 @@ int main(int argc, char **argv)
             cfg.targets_url = argv[++i];
         } else if (!strcmp(a, "--cache")) {
             cfg.cache_dir = argv[++i];
+        } else if (!strcmp(a, "--now")) {
+            if (tuf_parse_time(argv[++i], &cfg.now) < 0)
+                return usage();
         } else if (!strcmp(a, "--max")) {
             buf_init(&out, strtoul(argv[++i], NULL, 10));
         } else if (!strcmp(a, "--root") || !strcmp(a, "--ca")) {
