@@ -132,10 +132,10 @@ class TufTest(unittest.TestCase):
             self.assertNotIn(marker, err)
         return p.returncode, p.stdout, err
 
-    def oracle(self, cache_name="tufjs"):
+    def oracle(self, cache_name="tufjs", name=TARGET):
         """tuf-js on the same repository: (exit code, stdout bytes, stderr)."""
         p = subprocess.run(["node", os.path.join(NPM, "tufclient.js"), self.server.url,
-                            self.initial_root, os.path.join(self.tmp, cache_name), TARGET],
+                            self.initial_root, os.path.join(self.tmp, cache_name), name],
                            capture_output=True, timeout=120)
         return p.returncode, p.stdout, p.stderr.decode(errors="replace")
 
@@ -221,6 +221,17 @@ class TufTest(unittest.TestCase):
         self.assertIn("/snapshot.json", self.server.paths())
         self.assertIn("/targets/" + TARGET, self.server.paths())
 
+    def test_target_in_a_directory(self):
+        name = "sub/dir/roots.json"
+        self.plan["targets"]["files"][name] = "[1]\n"
+        self.publish()
+        rc, out, err = self.fetch(name=name)
+        self.assertEqual((rc, out), (0, b"[1]\n"), err)
+        digest = hashlib.sha256(b"[1]\n").hexdigest()
+        self.assertIn("/targets/sub/dir/%s.roots.json" % digest, self.server.paths())
+        self.assertEqual(self.oracle(name=name)[:2], (0, out))
+        self.assertTrue(os.path.exists(self.cached("targets/sub%2Fdir%2Froots.json")))
+
     def test_target_not_listed(self):
         rc, _, err = self.fetch(name="other.json")
         self.assertEqual(rc, 1)
@@ -264,6 +275,12 @@ class TufTest(unittest.TestCase):
         self.publish()
         self.assert_refused("2.root.json: only 1 of the 2 signatures required from the root "
                             "role (root version 2)")
+
+    def test_root_with_the_wrong_version(self):
+        self.rotate()
+        self.publish()
+        shutil.copy(os.path.join(self.out, "2.root.json"), os.path.join(self.out, "3.root.json"))
+        self.assert_refused("3.root.json: version is 2, expected 3")
 
     def test_root_rotation_removes_cache_signed_by_old_timestamp_key(self):
         # trusted: timestamp version 5 by ts1; then root 3 rotates the timestamp key and
