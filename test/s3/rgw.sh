@@ -119,6 +119,11 @@ rgw frontends = beast endpoint=127.0.0.1:$port
 rgw dns name = localhost
 rgw data = $DIR/rgw
 rgw enable usage log = false
+# STS (AssumeRole, AssumeRoleWithWebIdentity) for the credentials suites;
+# sessions as short as 5 s so that tests can outlive their credentials
+rgw s3 auth use sts = true
+rgw sts key = grmTestStsKey016
+rgw sts min session duration = 5
 EOF
   if [ -n "${RGW_MIN_PART_SIZE:-}" ]; then
     echo "rgw multipart min part size = $RGW_MIN_PART_SIZE" >>"$DIR/ceph.conf"
@@ -258,6 +263,8 @@ start() {
     s3_up "$port"
   run "radosgw-admin user create" radosgw-admin -c "$conf" user create \
     --uid=test --display-name=test --access-key="$ACCESS_KEY" --secret="$SECRET_KEY"
+  run "radosgw-admin caps add" radosgw-admin -c "$conf" caps add \
+    --uid=test --caps="roles=*;oidc-provider=*"
   step "up"
 
   write_env "$port"
