@@ -290,5 +290,35 @@ class TestRefresh(CredsCase):
         self.assertGreaterEqual(len({e["headers"].get("x-amz-security-token") for e in parts}), 2)
 
 
+    def expired_token_put(self, times):
+        r = self.rel("v3.0.0")
+        big = self.gh.add_asset(r, "mid.bin", size=12 * MIB)  # 3 parts
+        name, _ = self.fetch(r)
+        self.proxy.add_fault("error", method="PUT", query="partNumber=2&", status=400,
+                             code="ExpiredToken", times=times)
+        m = self.creds_mirror(aws_role_arn=self.web, web_identity_token=self.jwt(sub=SUB, aud=AUD))
+        res = self.out(name, self.src(mirror=m, debug=True))
+        self.assertNoSecrets(res)
+        return res, big
+
+    def test_expired_token_answer_refreshes_once_and_retries_once(self):
+        res, big = self.expired_token_put(times=1)
+        self.assertEqual(res.rc, 0, res)
+        self.assertEqual(len(self.sts.calls), 2, self.sts.calls)  # first keys, one refresh
+        part2 = [e for e in self.proxy.requests("PUT") if query(e).get("partNumber") == "2"]
+        self.assertEqual(len(part2), 2)
+        self.assertNotEqual(part2[0]["headers"]["x-amz-security-token"],
+                            part2[1]["headers"]["x-amz-security-token"])
+        self.assertEqual(s3env.sha256(self.read("octo/widget/v3.0.0/mid.bin")), big.sha256)
+        self.assertNoUploads()
+
+    def test_a_second_expired_token_answer_fails(self):
+        res, _ = self.expired_token_put(times=2)
+        self.assertFailsClearly(res, "UploadPart", "part 2", "HTTP 400 ExpiredToken")
+        self.assertEqual(len(self.sts.calls), 2, self.sts.calls)
+        self.assertNotIn("octo/widget/v3.0.0/mid.bin", self.keys())
+        self.assertNoUploads()
+
+
 if __name__ == "__main__":
     unittest.main()
