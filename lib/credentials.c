@@ -17,6 +17,8 @@
 
 #define CREDS_EARLY_MS (5 * 60 * 1000LL)
 #define CREDS_TOKEN_MAX (64u * 1024)
+#define CREDS_GRACE_MS                                                                             \
+    10000 /* keys this close to expiring (at most a quarter of their life) are not used */
 
 static int64_t creds_now_ms(void)
 {
@@ -329,9 +331,18 @@ int creds_get(struct creds *c, struct sigv4_credentials *out, struct err *err)
     out->access_key_id = out->secret_access_key = out->session_token = NULL;
     if (c->base == CREDS_NONE)
         return 0;
-    if ((!c->valid || creds_now_ms() >= creds_refresh_at(c->obtained_ms, c->cur.expiration_ms)) &&
-        creds_fetch(c, err) < 0)
-        return -1;
+    int64_t now = creds_now_ms();
+    if ((!c->valid || now >= creds_refresh_at(c->obtained_ms, c->cur.expiration_ms)) &&
+        creds_fetch(c, err) < 0) {
+        /* an early refresh that failed: the keys in hand still work a while */
+        int64_t life = c->cur.expiration_ms - c->obtained_ms;
+        int64_t margin = life / 4 < CREDS_GRACE_MS ? life / 4 : CREDS_GRACE_MS;
+        if (!c->valid || !c->cur.expiration_ms || now >= c->cur.expiration_ms - margin)
+            return -1;
+        log_warn("cannot refresh the credentials yet, the current ones last %lld s more: %s",
+                 (long long)(c->cur.expiration_ms - now) / 1000, err->msg);
+        c->obtained_ms = now; /* tried again at half the time left */
+    }
     out->access_key_id = c->cur.access_key_id;
     out->secret_access_key = c->cur.secret_access_key;
     out->session_token = c->cur.session_token;

@@ -105,9 +105,11 @@ class StsProxy:
     DurationSeconds is rewritten (unsigned AssumeRoleWithWebIdentity only).
     self.calls: [(action, status)]; self.secrets: every key and token answered."""
 
-    def __init__(self, upstream, duration=None):
+    def __init__(self, upstream, duration=None):  # noqa: C901 - one handler
         up = urllib.parse.urlsplit(upstream)
         self.calls, self.secrets = [], []
+        self.faults = []  # (status, code) answered instead of forwarding, in turn
+        self.fail_after = None  # calls answered 503 once this many were forwarded
         proxy = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -117,6 +119,19 @@ class StsProxy:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 form = urllib.parse.parse_qs(body.decode(), keep_blank_values=True)
                 action = form.get("Action", [""])[0]
+                forwarded = sum(1 for c in proxy.calls if c[1] == 200)
+                if proxy.faults or (proxy.fail_after is not None
+                                    and forwarded >= proxy.fail_after):
+                    status, code = proxy.faults.pop(0) if proxy.faults else (503, "ServiceUnavailable")
+                    proxy.calls.append((action, status))
+                    data = ("<ErrorResponse><Error><Code>%s</Code><Message>injected</Message>"
+                            "</Error></ErrorResponse>" % code).encode()
+                    self.send_response(status)
+                    self.send_header("Content-Type", "text/xml")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
                 if duration and action == "AssumeRoleWithWebIdentity":
                     form["DurationSeconds"] = [str(duration)]
                     body = urllib.parse.urlencode({k: v[0] for k, v in form.items()}).encode()

@@ -320,5 +320,42 @@ class TestRefresh(CredsCase):
         self.assertNoUploads()
 
 
+    def test_throttling_is_retried_and_refusals_are_not(self):
+        self.sts.faults = [(400, "Throttling"), (503, "ServiceUnavailable")]
+        res = self.put(self.creds_mirror(aws_role_arn=self.web,
+                                         web_identity_token=self.jwt(sub=SUB, aud=AUD)))
+        self.assertMirrored(res)
+        self.assertEqual([st for _, st in self.sts.calls], [400, 503, 200])
+
+    def test_region_disabled_is_one_line_and_not_retried(self):
+        self.sts.faults = [(403, "RegionDisabledException")]
+        res = self.put(self.creds_mirror(aws_role_arn=self.web,
+                                         web_identity_token=self.jwt(sub=SUB, aud=AUD)))
+        self.assertRefused(res, "sts AssumeRoleWithWebIdentity", self.web, self.sts.endpoint,
+                           "HTTP 403 RegionDisabledException")
+        self.assertEqual(len(self.sts.calls), 1)
+
+    def test_failed_early_refresh_keeps_the_current_keys(self):
+        """20 s sessions, refreshed from 10 s on; STS fails after the first
+        call: the put (3 parts, 4 s each, one at a time) finishes on the keys
+        in hand, with a warning."""
+        self.sts.stop()
+        self.sts = credsutil.StsProxy(self.s3["endpoint"], duration=20).start()
+        self.addCleanup(self.sts.stop)
+        self.sts.fail_after = 1
+        r = self.rel("v4.0.0")
+        big = self.gh.add_asset(r, "slow.bin", size=12 * MIB)
+        name, _ = self.fetch(r)
+        self.proxy.add_fault("delay", method="PUT", query="partNumber", delay=4, times=None)
+        m = self.creds_mirror(aws_role_arn=self.web, web_identity_token=self.jwt(sub=SUB, aud=AUD),
+                              concurrency=1)
+        res = self.out(name, self.src(mirror=m, debug=True), timeout=300)
+        self.assertNoSecrets(res)
+        self.assertEqual(res.rc, 0, res)
+        self.assertTrue(any("cannot refresh the credentials yet" in w for w in res.warnings), res)
+        self.assertGreater(len(self.sts.calls), 1)
+        self.assertEqual(s3env.sha256(self.read("octo/widget/v4.0.0/slow.bin")), big.sha256)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -13,8 +13,8 @@
 static void check_keys(const struct sts_result *r)
 {
     char out[64];
-    if (!r->access_key_id || !r->secret_access_key || !r->session_token ||
-        !r->access_key_id[0] || !r->secret_access_key[0] || !r->session_token[0])
+    if (!r->access_key_id || !r->secret_access_key || !r->session_token || !r->access_key_id[0] ||
+        !r->secret_access_key[0] || !r->session_token[0])
         abort();
     if (strlen(r->secret_access_key) < 40 &&
         strcmp(log_redact(r->secret_access_key, out, sizeof(out)), "***") != 0)
@@ -31,8 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = sts_parse(s, size, &r, &e, &err);
     if (rc == 0)
         check_keys(&r);
-    else if (r.access_key_id || r.secret_access_key || r.session_token ||
-             (rc < 0 && !err.msg[0]))
+    else if (r.access_key_id || r.secret_access_key || r.session_token || (rc < 0 && !err.msg[0]))
         abort();
     sts_result_free(&r);
     err.msg[0] = '\0';
