@@ -12,6 +12,7 @@ RGW_STS_DIR to share one) and needs the openssl command line."""
 
 import base64
 import os
+import socket
 import sys
 import time
 import unittest
@@ -86,6 +87,8 @@ class CredsCase(OutCase):
 
     def assertNoSecrets(self, res, extra=()):
         text = res.stdout + res.stderr
+        for field in ("RoleSessionName=", "WebIdentityToken", "DurationSeconds="):
+            self.assertNotIn(field, text, "the STS request body was logged")
         for s in list(self.secrets) + list(self.sts.secrets) + list(extra):
             for f in forms(s):
                 self.assertNotIn(f, text, "a secret leaked (%d chars)" % len(s))
@@ -245,6 +248,20 @@ class TestRefusals(CredsCase):
         self.assertRefused(res, "unreachable", "hop limit")
         self.assertLess(time.monotonic() - t0, 20)
 
+    def test_imds_that_never_answers(self):
+        """What a container behind an IMDSv2 hop limit of 1 sees: the token
+        PUT connects but its answer never comes back."""
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        self.addCleanup(sock.close)
+        t0 = time.monotonic()
+        res = self.put(self.creds_mirror(enable_aws_creds_provider=True),
+                       env={"AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:%d"
+                            % sock.getsockname()[1], "GRM_LOW_SPEED_TIME": None})
+        self.assertRefused(res, "imds", "unreachable from this container", "hop limit")
+        self.assertLess(time.monotonic() - t0, 15)
+
     def test_imds_disabled(self):
         res = self.put(self.creds_mirror(enable_aws_creds_provider=True),
                        env={"AWS_EC2_METADATA_DISABLED": "true"})
@@ -290,12 +307,12 @@ class TestRefresh(CredsCase):
         self.assertGreaterEqual(len({e["headers"].get("x-amz-security-token") for e in parts}), 2)
 
 
-    def expired_token_put(self, times):
+    def expired_token_put(self, times, status=400, code="ExpiredToken"):
         r = self.rel("v3.0.0")
         big = self.gh.add_asset(r, "mid.bin", size=12 * MIB)  # 3 parts
         name, _ = self.fetch(r)
-        self.proxy.add_fault("error", method="PUT", query="partNumber=2&", status=400,
-                             code="ExpiredToken", times=times)
+        self.proxy.add_fault("error", method="PUT", query="partNumber=2&", status=status,
+                             code=code, times=times)
         m = self.creds_mirror(aws_role_arn=self.web, web_identity_token=self.jwt(sub=SUB, aud=AUD))
         res = self.out(name, self.src(mirror=m, debug=True))
         self.assertNoSecrets(res)
@@ -305,11 +322,19 @@ class TestRefresh(CredsCase):
         res, big = self.expired_token_put(times=1)
         self.assertEqual(res.rc, 0, res)
         self.assertEqual(len(self.sts.calls), 2, self.sts.calls)  # first keys, one refresh
-        part2 = [e for e in self.proxy.requests("PUT") if query(e).get("partNumber") == "2"]
+        puts = [e for e in self.proxy.requests("PUT") if "partNumber" in query(e)]
+        part2 = [e for e in puts if query(e)["partNumber"] == "2"]
         self.assertEqual(len(part2), 2)
+        self.assertEqual(len(puts), 4)  # parts 1 and 3 were not sent again
         self.assertNotEqual(part2[0]["headers"]["x-amz-security-token"],
                             part2[1]["headers"]["x-amz-security-token"])
         self.assertEqual(s3env.sha256(self.read("octo/widget/v3.0.0/mid.bin")), big.sha256)
+        self.assertNoUploads()
+
+    def test_token_refresh_required_403_refreshes_too(self):
+        res, big = self.expired_token_put(times=1, status=403, code="TokenRefreshRequired")
+        self.assertEqual(res.rc, 0, res)
+        self.assertEqual(len(self.sts.calls), 2, self.sts.calls)
         self.assertNoUploads()
 
     def test_a_second_expired_token_answer_fails(self):
