@@ -168,13 +168,17 @@ static int s3_check_config(const struct request_mirror *cfg, struct err *err)
     return 0;
 }
 
-/* The credentials provider, when cfg asks for more than static keys. */
+/* The credentials provider, when cfg asks for more than static keys; with
+ * an http client the first keys are fetched now, so that a refusal is
+ * reported before any S3 request. */
 static int s3_creds_init(struct s3_client *c, struct err *err)
 {
     if (!creds_wanted(c->cfg))
         return 0;
+    struct sigv4_credentials first;
     c->creds = calloc(1, sizeof(*c->creds));
-    if (!c->creds || creds_init(c->creds, c->cfg, err) < 0) {
+    if (!c->creds || creds_init(c->creds, c->cfg, err) < 0 ||
+        (c->http && creds_get(c->creds, &first, err) < 0)) {
         if (!c->creds)
             s3_oom(err);
         s3_client_cleanup(c);

@@ -50,7 +50,8 @@ struct s3_client {
  * without query). http may be NULL when only s3_url() is used. Borrows http
  * and cfg. With roles, web identity or the default chain in cfg a
  * credentials provider (lib/credentials.h) is set up: each request asks it
- * for the current keys before it is signed, and an ExpiredToken or
+ * for the current keys before it is signed (the first keys are fetched
+ * here when http is given: STS or metadata refusals fail init), and an ExpiredToken or
  * TokenRefreshRequired answer (400/403) makes it refresh once and the request
  * is sent once more. Returns 0, or -1 with err set (nothing to clean up). */
 int s3_client_init(struct s3_client *c, struct http_client *http, const struct request_mirror *cfg,
