@@ -4,7 +4,7 @@
  * required fields, bad URLs, regexes and constraints are refused with one line
  * naming the field ("invalid source: ..."). Every string here is malloced and
  * owned by the request; request_free() releases all of it. Secrets
- * (access_token, secret_access_key, session_token) are registered with
+ * (access_token, secret_access_key, session_token, web_identity_token) are registered with
  * log_add_secret() as soon as they are read.
  *
  * JSON null counts as absent for every field; "" counts as absent for
