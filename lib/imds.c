@@ -143,7 +143,9 @@ static int imds_steps(struct http_client *c, const char *base, struct sts_result
         role.len = strcspn(buf_str(&role), "\r\n");
         if (role.ptr)
             role.ptr[role.len] = '\0';
-        if (!role.len || strchr(buf_str(&role), '/') || strchr(buf_str(&role), '?'))
+        if (!role.len ||
+            strspn(buf_str(&role), "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                   "0123456789+=,.@_-") != role.len)
             rc = err_set(err, "imds role: the instance has no usable IAM role");
     }
     if (rc == 0 && buf_adds(&url, buf_str(&role)) < 0)

@@ -37,13 +37,13 @@ struct request_mirror {
     int64_t part_size;   /* default 16 MiB, >= 5 MiB */
     int concurrency;     /* default 4, 1..64 */
     /* credentials beyond static keys (lib/credentials.h) */
-    char *aws_role_arn;          /* NULL: no AssumeRole */
-    char *aws_role_session_name; /* NULL: github-release-mirror-<pid> */
-    char *aws_external_id;       /* NULL when absent; needs aws_role_arn */
-    int aws_role_duration;       /* seconds, 900..43200, default 3600 */
-    char *web_identity_token;    /* a JWT (secret); needs aws_role_arn, no keys */
+    char *aws_role_arn;            /* NULL: no AssumeRole */
+    char *aws_role_session_name;   /* NULL: github-release-mirror-<pid> */
+    char *aws_external_id;         /* NULL when absent; needs aws_role_arn */
+    int aws_role_duration;         /* seconds, 900..43200, default 3600 */
+    char *web_identity_token;      /* a JWT (secret); needs aws_role_arn, no keys */
     int enable_aws_creds_provider; /* default chain when no keys are given */
-    char *sts_endpoint;          /* NULL: https://sts.{region}.amazonaws.com */
+    char *sts_endpoint;            /* NULL: https://sts.{region}.amazonaws.com */
 };
 
 struct request_source {

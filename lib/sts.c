@@ -82,6 +82,8 @@ static void XMLCALL sts_on_end(void *ud, const XML_Char *name)
 {
     struct sts_parser *p = ud;
     (void)name;
+    if (p->depth == 0)
+        return;
     if (p->is_error && sts_at(p, "Error", "Code"))
         snprintf(p->e->code, sizeof(p->e->code), "%s", buf_str(&p->text));
     else if (p->is_error && sts_at(p, "Error", "Message"))
