@@ -189,6 +189,23 @@ class TestModes(CredsCase):
                             "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": path})
         self.assertMirrored(res)
 
+    def test_web_identity_token_file_in_the_chain(self):
+        """EKS IRSA's shape: AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, read
+        before container credentials and IMDS."""
+        md = self.metadata()
+        path = os.path.join(self.scratch, "token")
+        with open(path, "w") as f:
+            f.write(self.jwt(sub=SUB, aud=AUD) + "\n")
+        res = self.put(self.creds_mirror(enable_aws_creds_provider=True),
+                       env={"AWS_WEB_IDENTITY_TOKEN_FILE": path, "AWS_ROLE_ARN": self.web,
+                            "AWS_ROLE_SESSION_NAME": "irsa-session",
+                            "AWS_CONTAINER_CREDENTIALS_FULL_URI": md.ecs_url,
+                            "AWS_CONTAINER_AUTHORIZATION_TOKEN": md.ecs_token,
+                            "AWS_EC2_METADATA_SERVICE_ENDPOINT": md.url})
+        self.assertMirrored(res)
+        self.assertEqual(self.sts.calls, [("AssumeRoleWithWebIdentity", 200)])
+        self.assertEqual(md.log, [])
+
     def test_environment_keys_come_first_in_the_chain(self):
         md = self.metadata()
         res = self.put(self.creds_mirror(enable_aws_creds_provider=True, aws_role_arn=self.writer),
