@@ -6,11 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LOG_MAX_SECRETS 16
+#define LOG_MAX_SECRETS 4096 /* refreshed temporary keys add three each */
 #define LOG_LINE_MAX 4096
 #define LOG_TAIL_MIN 4 /* a shorter start of a secret reveals next to nothing */
 
-static char *log_secrets[LOG_MAX_SECRETS];
+static char **log_secrets;
+static int log_secrets_cap;
 static int log_nsecrets;
 static int log_debug_on;
 
@@ -21,6 +22,14 @@ void log_add_secret(const char *secret)
     for (int i = 0; i < log_nsecrets; i++)
         if (strcmp(log_secrets[i], secret) == 0)
             return;
+    if (log_nsecrets == log_secrets_cap) {
+        int cap = log_secrets_cap ? 2 * log_secrets_cap : 16;
+        char **grown = realloc(log_secrets, (size_t)cap * sizeof(*grown));
+        if (!grown)
+            return;
+        log_secrets = grown;
+        log_secrets_cap = cap;
+    }
     char *copy = strdup(secret);
     if (copy)
         log_secrets[log_nsecrets++] = copy;

@@ -343,7 +343,8 @@ struct mirror_json {
     json_t *bucket, *endpoint, *region, *access_key_id, *secret_access_key, *session_token,
         *path_style, *prefix, *key_template, *skip_ssl_verification, *ca_cert,
         *server_side_encryption, *sse_kms_key_id, *storage_class, *checksum, *part_size,
-        *concurrency;
+        *concurrency, *aws_role_arn, *aws_role_session_name, *aws_external_id, *aws_role_duration,
+        *web_identity_token, *enable_aws_creds_provider, *sts_endpoint;
 };
 
 static int unpack_mirror(json_t *obj, struct mirror_json *f, struct err *err)
@@ -354,14 +355,18 @@ static int unpack_mirror(json_t *obj, struct mirror_json *f, struct err *err)
     if (json_unpack_ex(
             obj, &je, JSON_STRICT,
             "{s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o "
-            "s?o}",
+            "s?o s?o s?o s?o s?o s?o s?o s?o}",
             "bucket", &f->bucket, "endpoint", &f->endpoint, "region", &f->region, "access_key_id",
             &f->access_key_id, "secret_access_key", &f->secret_access_key, "session_token",
             &f->session_token, "path_style", &f->path_style, "prefix", &f->prefix, "key_template",
             &f->key_template, "skip_ssl_verification", &f->skip_ssl_verification, "ca_cert",
             &f->ca_cert, "server_side_encryption", &f->server_side_encryption, "sse_kms_key_id",
             &f->sse_kms_key_id, "storage_class", &f->storage_class, "checksum", &f->checksum,
-            "part_size", &f->part_size, "concurrency", &f->concurrency) < 0)
+            "part_size", &f->part_size, "concurrency", &f->concurrency, "aws_role_arn",
+            &f->aws_role_arn, "aws_role_session_name", &f->aws_role_session_name, "aws_external_id",
+            &f->aws_external_id, "aws_role_duration", &f->aws_role_duration, "web_identity_token",
+            &f->web_identity_token, "enable_aws_creds_provider", &f->enable_aws_creds_provider,
+            "sts_endpoint", &f->sts_endpoint) < 0)
         return err_set(err, "invalid source.mirror: %s", je.text);
     return 0;
 }
@@ -390,6 +395,52 @@ static int mirror_location(const struct mirror_json *f, struct request_mirror *m
     return check_pem("source.mirror.ca_cert", m->ca_cert, err);
 }
 
+/* aws_role_*, web_identity_token, enable_aws_creds_provider, sts_endpoint:
+ * the combinations that cannot work are refused here, before any request. */
+static int mirror_roles(const struct mirror_json *f, struct request_mirror *m, struct err *err)
+{
+    m->aws_role_duration = 3600;
+    if (get_nonempty(f->aws_role_arn, "source.mirror.aws_role_arn", &m->aws_role_arn, err) < 0 ||
+        get_nonempty(f->aws_role_session_name, "source.mirror.aws_role_session_name",
+                     &m->aws_role_session_name, err) < 0 ||
+        get_nonempty(f->aws_external_id, "source.mirror.aws_external_id", &m->aws_external_id,
+                     err) < 0 ||
+        get_small_int(f->aws_role_duration, "source.mirror.aws_role_duration", 900, 43200,
+                      &m->aws_role_duration, err) < 0 ||
+        get_secret(f->web_identity_token, "source.mirror.web_identity_token",
+                   &m->web_identity_token, err) < 0 ||
+        get_bool(f->enable_aws_creds_provider, "source.mirror.enable_aws_creds_provider",
+                 &m->enable_aws_creds_provider, err) < 0 ||
+        get_str(f->sts_endpoint, "source.mirror.sts_endpoint", &m->sts_endpoint, err) < 0)
+        return -1;
+    const char *sn = m->aws_role_session_name;
+    if (sn && (strlen(sn) < 2 || strlen(sn) > 64 || !all_of(sn, NAME_CHARS "+=,@")))
+        return err_set(err,
+                       "invalid source.mirror.aws_role_session_name \"%s\": must be 2 to 64 "
+                       "characters of [A-Za-z0-9_+=,.@-]",
+                       sn);
+    if (m->aws_role_arn &&
+        (strncmp(m->aws_role_arn, "arn:", 4) != 0 || !all_of(m->aws_role_arn, NAME_CHARS ":/+=,@")))
+        return err_set(err, "invalid source.mirror.aws_role_arn \"%s\": not a role ARN",
+                       m->aws_role_arn);
+    if (m->sts_endpoint && check_url("source.mirror.sts_endpoint", m->sts_endpoint, 1, err) < 0)
+        return -1;
+    if (m->web_identity_token && m->access_key_id)
+        return err_set(err, "invalid source.mirror: web_identity_token and access_key_id/"
+                            "secret_access_key exclude each other");
+    if (m->web_identity_token && !m->aws_role_arn)
+        return err_set(err, "invalid source.mirror.web_identity_token: requires aws_role_arn");
+    if (m->aws_external_id && !m->aws_role_arn)
+        return err_set(err, "invalid source.mirror.aws_external_id: requires aws_role_arn");
+    if (m->aws_role_arn && !m->access_key_id && !m->web_identity_token &&
+        !m->enable_aws_creds_provider)
+        return err_set(err, "invalid source.mirror.aws_role_arn: requires access_key_id/"
+                            "secret_access_key, web_identity_token or enable_aws_creds_provider");
+    if (m->aws_role_session_name && !m->aws_role_arn)
+        return err_set(err, "invalid source.mirror.aws_role_session_name: requires aws_role_arn");
+    return 0;
+}
+
 static int mirror_credentials(const struct mirror_json *f, struct request_mirror *m,
                               struct err *err)
 {
@@ -404,7 +455,7 @@ static int mirror_credentials(const struct mirror_json *f, struct request_mirror
     if (m->session_token && !m->access_key_id)
         return err_set(err, "invalid source.mirror.session_token: requires access_key_id and "
                             "secret_access_key");
-    return 0;
+    return mirror_roles(f, m, err);
 }
 
 static int mirror_encryption(const struct mirror_json *f, struct request_mirror *m, struct err *err)
@@ -823,6 +874,11 @@ static void mirror_free(struct request_mirror *m)
     free(m->server_side_encryption);
     free(m->sse_kms_key_id);
     free(m->storage_class);
+    free(m->aws_role_arn);
+    free(m->aws_role_session_name);
+    free(m->aws_external_id);
+    free(m->web_identity_token);
+    free(m->sts_endpoint);
 }
 
 void request_free(struct request *req)

@@ -5,8 +5,9 @@
  * ("invalid source: ..."); tag_filter and semver_constraint are compiled, and
  * refused, by the release policy (releases.h). Every string here is malloced and
  * owned by the request; request_free() releases all of it. Secrets
- * (access_token, private_key, secret_access_key, session_token) are registered with
- * log_add_secret() as soon as they are read.
+ * (access_token, private_key, secret_access_key, session_token,
+ * web_identity_token) are registered with log_add_secret() as soon as they are
+ * read.
  *
  * JSON null counts as absent for every field; "" counts as absent for
  * access_token, semver_constraint and the three mirror credentials. */
@@ -37,6 +38,14 @@ struct request_mirror {
     int checksum_sha256; /* checksum: "sha256" (1) or "none" (0) */
     int64_t part_size;   /* default 16 MiB, >= 5 MiB */
     int concurrency;     /* default 4, 1..64 */
+    /* credentials beyond static keys (lib/credentials.h) */
+    char *aws_role_arn;            /* NULL: no AssumeRole */
+    char *aws_role_session_name;   /* NULL: github-release-mirror-<pid> */
+    char *aws_external_id;         /* NULL when absent; needs aws_role_arn */
+    int aws_role_duration;         /* seconds, 900..43200, default 3600 */
+    char *web_identity_token;      /* a JWT (secret); needs aws_role_arn, no keys */
+    int enable_aws_creds_provider; /* default chain when no keys are given */
+    char *sts_endpoint;            /* NULL: https://sts.{region}.amazonaws.com */
 };
 
 struct request_source {

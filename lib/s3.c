@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "credentials.h"
 #include "log.h"
 #include "s3xml.h"
 
@@ -35,7 +36,9 @@ struct s3_req {
     char hash_hex[65];
     char etag[128];
     struct curl_slist *slist;
-    void *owner; /* the operation this request belongs to */
+    void *owner;       /* the operation this request belongs to */
+    http_done_fn done; /* the operation's own done callback, after req_done */
+    int refreshed;     /* credentials refreshed once for an expired token */
     struct http_xfer x;
 };
 
@@ -171,6 +174,25 @@ static int s3_check_config(const struct request_mirror *cfg, struct err *err)
     return 0;
 }
 
+/* The credentials provider, when cfg asks for more than static keys; with
+ * an http client the first keys are fetched now, so that a refusal is
+ * reported before any S3 request. */
+static int s3_creds_init(struct s3_client *c, struct err *err)
+{
+    if (!creds_wanted(c->cfg))
+        return 0;
+    struct sigv4_credentials first;
+    c->creds = calloc(1, sizeof(*c->creds));
+    if (!c->creds || creds_init(c->creds, c->cfg, err) < 0 ||
+        (c->http && creds_get(c->creds, &first, err) < 0)) {
+        if (!c->creds)
+            s3_oom(err);
+        s3_client_cleanup(c);
+        return -1;
+    }
+    return 0;
+}
+
 int s3_client_init(struct s3_client *c, struct http_client *http, const struct request_mirror *cfg,
                    struct err *err)
 {
@@ -212,7 +234,7 @@ int s3_client_init(struct s3_client *c, struct http_client *http, const struct r
     c->cred.session_token = cfg->session_token;
     c->cred.region = region;
     c->cred.service = "s3";
-    return 0;
+    return s3_creds_init(c, err);
 }
 
 void s3_client_cleanup(struct s3_client *c)
@@ -221,6 +243,10 @@ void s3_client_cleanup(struct s3_client *c)
     free(c->host);
     free(c->base_path);
     c->origin = c->host = c->base_path = NULL;
+    if (c->creds)
+        creds_cleanup(c->creds);
+    free(c->creds);
+    c->creds = NULL;
 }
 
 int s3_url(const struct s3_client *c, const char *key, const char *query, struct buf *url,
@@ -267,6 +293,7 @@ int s3_part_size(int64_t size, int64_t configured, int64_t *part_size, int *n_pa
 /* ---- requests ---- */
 
 static int s3_prepare(struct http_xfer *x, void *ctx);
+static int req_done(struct http_xfer *x, void *ctx);
 
 /* Set up r for method on key ("" = bucket) with an encoded query. */
 static int req_init(struct s3_req *r, struct s3_client *c, const char *op, const char *method,
@@ -285,6 +312,7 @@ static int req_init(struct s3_req *r, struct s3_client *c, const char *op, const
         return s3_oom(err);
     r->x.url = buf_str(&r->url);
     r->x.prepare = s3_prepare;
+    r->x.done = req_done;
     r->x.ctx = r;
     r->x.body_max = S3_XML_MAX;
     r->payload_hash = SIGV4_EMPTY_SHA256;
@@ -325,12 +353,16 @@ static int s3_prepare(struct http_xfer *x, void *ctx)
     struct sigv4_header h[S3_MAX_HDRS + 4];
     size_t n = 0;
     char date[17];
+    struct sigv4_credentials cred = c->cred;
+    struct err ce;
+    if (c->creds && creds_get(c->creds, &cred, &ce) < 0)
+        return http_xfer_fail(x, "%s", ce.msg);
     sigv4_amz_date(0, date);
     h[n++] = (struct sigv4_header){"Host", c->host};
     h[n++] = (struct sigv4_header){"x-amz-date", date};
     h[n++] = (struct sigv4_header){"x-amz-content-sha256", r->payload_hash};
-    if (c->cred.session_token && *c->cred.session_token)
-        h[n++] = (struct sigv4_header){"x-amz-security-token", c->cred.session_token};
+    if (cred.session_token && *cred.session_token)
+        h[n++] = (struct sigv4_header){"x-amz-security-token", cred.session_token};
     memcpy(h + n, r->hdrs, r->n_hdrs * sizeof(*h));
     n += r->n_hdrs;
 
@@ -338,12 +370,12 @@ static int s3_prepare(struct http_xfer *x, void *ctx)
     for (size_t i = 0; i < n; i++)
         if (!(l = http_add_header(l, "%s: %s", h[i].name, h[i].value)))
             return http_xfer_fail(x, "out of memory");
-    if (c->cred.access_key_id && *c->cred.access_key_id) {
+    if (cred.access_key_id && *cred.access_key_id) {
         struct sigv4_request sr = {x->method, buf_str(&r->path), buf_str(&r->query), h,
                                    n,         r->payload_hash};
         struct buf auth = BUF_INIT(0);
         struct err e;
-        if (sigv4_sign(&sr, date, &c->cred, &auth, &e) < 0) {
+        if (sigv4_sign(&sr, date, &cred, &auth, &e) < 0) {
             curl_slist_free_all(l);
             return http_xfer_fail(x, "%s", e.msg);
         }
@@ -459,6 +491,26 @@ static void req_code(const struct s3_req *r, char *code, size_t n)
     struct s3xml_error e;
     s3xml_parse_error(r->x.body_buf.ptr, r->x.body_buf.len, &e);
     snprintf(code, n, "%s", e.code);
+}
+
+/* Every answer: an expired session token (400/403 ExpiredToken or
+ * TokenRefreshRequired) refreshes the credentials once and the request is
+ * sent once more; parts already uploaded stay. Then the operation's own
+ * callback. */
+static int req_done(struct http_xfer *x, void *ctx)
+{
+    struct s3_req *r = ctx;
+    char code[128];
+    if (r->c->creds && !r->refreshed && (x->status == 400 || x->status == 403)) {
+        req_code(r, code, sizeof(code));
+        if ((strcmp(code, "ExpiredToken") == 0 || strcmp(code, "TokenRefreshRequired") == 0) &&
+            creds_expire(r->c->creds)) {
+            r->refreshed = 1;
+            snprintf(x->errmsg, sizeof(x->errmsg), "HTTP %ld %s", x->status, code);
+            return 1;
+        }
+    }
+    return r->done ? r->done(x, ctx) : 0;
 }
 
 /* Encode s as a query value onto q: "&name=value" (no '&' when q is empty). */
@@ -862,7 +914,7 @@ static int mp_upload_parts(struct s3_mp *m, struct err *err)
         r->x.upload_offset = (int64_t)i * m->part_size;
         r->x.upload_len = m->size - r->x.upload_offset < m->part_size ? m->size - r->x.upload_offset
                                                                       : m->part_size;
-        r->x.done = part_done;
+        r->done = part_done;
         xs[i] = &r->x;
     }
     buf_free(&q);
@@ -931,7 +983,7 @@ static int mp_complete(struct s3_mp *m, struct err *err)
     if (rc == 0) {
         req_header(&r, "Content-Type", "application/xml");
         req_body(&r, body.ptr, body.len);
-        r.x.done = complete_done;
+        r.done = complete_done;
         rc = req_perform(&r, err);
     }
     if (rc == 0 && req_ok(&r)) {

@@ -33,6 +33,8 @@
 #define S3_LIST_MAX_PAGES 100000
 #define S3_DELETE_BATCH 1000
 
+struct creds;
+
 struct s3_client {
     struct http_client *http;         /* borrowed */
     const struct request_mirror *cfg; /* borrowed; must outlive the client */
@@ -41,11 +43,17 @@ struct s3_client {
     char *host;                       /* Host header value, owned */
     char *base_path;                  /* raw path before the key: "", "/bucket", ... owned */
     int list_max_keys;                /* max-keys for listings; 0: server default */
+    struct creds *creds;              /* owned; NULL: cfg's static keys, or unsigned without any */
 };
 
 /* Set up c for cfg (bucket required; endpoint, when given, http:// or https://
  * without query). http may be NULL when only s3_url() is used. Borrows http
- * and cfg. Returns 0, or -1 with err set (nothing to clean up). */
+ * and cfg. With roles, web identity or the default chain in cfg a
+ * credentials provider (lib/credentials.h) is set up: each request asks it
+ * for the current keys before it is signed (the first keys are fetched
+ * here when http is given: STS or metadata refusals fail init), and an ExpiredToken or
+ * TokenRefreshRequired answer (400/403) makes it refresh once and the request
+ * is sent once more. Returns 0, or -1 with err set (nothing to clean up). */
 int s3_client_init(struct s3_client *c, struct http_client *http, const struct request_mirror *cfg,
                    struct err *err);
 /* Free what init allocated; the borrowed http_client is left alone. */

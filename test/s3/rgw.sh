@@ -10,7 +10,11 @@
 # Needs (Debian bookworm): ceph-mon ceph-osd radosgw ceph-common.
 # Env: RGW_PORT (S3 port; default: a free one), RGW_MIN_PART_SIZE (bytes;
 # default RGW's 5 MiB), RGW_START_TIMEOUT (seconds; default 60),
-# RGW_KEEP_ON_FAILURE=1 (leave daemons running after a failed start).
+# RGW_KEEP_ON_FAILURE=1 (leave daemons running after a failed start),
+# RGW_STS=1 (STS on: AssumeRole and AssumeRoleWithWebIdentity, 5 s minimum
+# sessions, caps roles=*;oidc-provider=* for the test user; it changes how a
+# junk session token and a wrong secret are answered, so only the
+# credentials suites use it).
 # Nothing is read from or written to /etc/ceph or /var/lib/ceph; no systemd.
 set -euo pipefail
 
@@ -120,6 +124,12 @@ rgw dns name = localhost
 rgw data = $DIR/rgw
 rgw enable usage log = false
 EOF
+  if [ "${RGW_STS:-}" = 1 ]; then
+    # STS (AssumeRole, AssumeRoleWithWebIdentity) for the credentials suites;
+    # sessions as short as 5 s so that tests can outlive their credentials
+    printf '%s\n' "rgw s3 auth use sts = true" "rgw sts key = grmTestStsKey016" \
+      "rgw sts min session duration = 5" >>"$DIR/ceph.conf"
+  fi
   if [ -n "${RGW_MIN_PART_SIZE:-}" ]; then
     echo "rgw multipart min part size = $RGW_MIN_PART_SIZE" >>"$DIR/ceph.conf"
   fi
@@ -258,6 +268,10 @@ start() {
     s3_up "$port"
   run "radosgw-admin user create" radosgw-admin -c "$conf" user create \
     --uid=test --display-name=test --access-key="$ACCESS_KEY" --secret="$SECRET_KEY"
+  if [ "${RGW_STS:-}" = 1 ]; then
+    run "radosgw-admin caps add" radosgw-admin -c "$conf" caps add \
+      --uid=test --caps="roles=*;oidc-provider=*"
+  fi
   step "up"
 
   write_env "$port"

@@ -66,11 +66,12 @@ def _running(rgw_dir):
         return False
 
 
-def _start(rgw_dir, owned):
+def _start(rgw_dir, owned, env=None):
     """rgw.sh start RGW_DIR; when owned, stop it (and remove the directory if
-    owned == "rmtree") at exit."""
+    owned == "rmtree") at exit. env: extra variables for rgw.sh."""
     r = subprocess.run([RGW_SH, "start", rgw_dir], capture_output=True,
-                       text=True, timeout=180)
+                       text=True, timeout=180,
+                       env=dict(os.environ, **(env or {})))
     if r.returncode != 0:
         raise RuntimeError("rgw.sh start %s failed:\n%s%s"
                            % (rgw_dir, r.stdout, r.stderr))
@@ -99,6 +100,21 @@ def ensure():
         _info = _start(d, owned=not _running(d))
     else:
         _info = _start(tempfile.mkdtemp(prefix="grm-rgw-"), owned="rmtree")
+    return _info
+
+
+def use_sts():
+    """Make ensure() give an RGW with STS on (rgw.sh with RGW_STS=1), for the
+    credentials suites: the one RGW_STS_DIR names (started there if it is not
+    running, and then stopped at exit), else a private one in a temporary
+    directory. Call it before anything calls ensure(). Returns ensure()."""
+    global _info
+    d = os.environ.get("RGW_STS_DIR")
+    if d:
+        _info = _start(d, owned=not _running(d), env={"RGW_STS": "1"})
+    else:
+        _info = _start(tempfile.mkdtemp(prefix="grm-rgw-sts-"), owned="rmtree",
+                       env={"RGW_STS": "1"})
     return _info
 
 
