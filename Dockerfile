@@ -13,7 +13,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
         build-essential cmake pkg-config \
-        libcurl4-openssl-dev libjansson-dev libssl-dev libexpat1-dev \
+        libcurl4-openssl-dev libjansson-dev libssl-dev libexpat1-dev libsnappy-dev \
  && rm -rf /var/lib/apt/lists/*
 
 # What CMake reads, after the toolchain layer (see .dockerignore): editing the
@@ -41,6 +41,7 @@ LABEL org.opencontainers.image.title="github-release-mirror" \
       org.opencontainers.image.licenses="Apache-2.0"
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-        ca-certificates libcurl4 libjansson4 libssl3 libexpat1 \
+        ca-certificates libcurl4 libjansson4 libssl3 libexpat1 libsnappy1v5 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /opt/resource/check /opt/resource/in /opt/resource/out /opt/resource/
+COPY --from=build /usr/local/bin/grm-verify /usr/local/bin/

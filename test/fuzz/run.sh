@@ -41,7 +41,7 @@ cflags=(-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
     -I"$root/lib")
 read -r -a pkgflags <<<"$(pkg-config --cflags libcurl jansson expat)"
 cflags+=("${pkgflags[@]}")
-libs=(-lcurl -ljansson -lexpat -lcrypto -lm)
+libs=(-lcurl -ljansson -lexpat -lsnappy -lcrypto -lm)
 
 # The library, instrumented for coverage, as one archive.
 mkdir -p "$out/obj" "$out/bin" "$out/crashes" "$out/logs"
