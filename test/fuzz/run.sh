@@ -74,7 +74,7 @@ for h in "${harnesses[@]}"; do
         -artifact_prefix="$out/crashes/$h-")
     [ -f "$here/$h.dict" ] && opts+=(-dict="$here/$h.dict")
     case $h in # room for whole documents; the default is 4096 bytes
-    request | release | s3xml) opts+=(-max_len=16384) ;;
+    request | release | s3xml | bundle | snappy) opts+=(-max_len=16384) ;;
     esac
     rm -f "$out/crashes/$h"-*
     start=$(date +%s)
