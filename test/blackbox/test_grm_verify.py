@@ -347,5 +347,104 @@ class TestSynthetic(Base):
                          "--key", pub, "sha256:" + "0" * 64), "policy")
 
 
+class TestMirror(Base):
+    """grm-verify mirror DIR on a copy of a mirrored prefix (keys under
+    "prefix") and on a get directory (paths)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.base = tempfile.mkdtemp(prefix="grm-attest-mirror-")
+        cls.pki = P.Pki(os.path.join(cls.base, "pki"))
+        cls.leaf = cls.pki.leaf("leaf")
+        cls.root_path = cls.pki.trusted_root(os.path.join(cls.base, "root.json"))
+        st = P.statement(OWNER, REPO, TAG, COMMIT, {n: P.sha256(d) for n, d in ASSETS.items()})
+        cls.bundle = json.dumps(P.bundle(cls.pki, cls.leaf, st)).encode()
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.base)
+
+    def make(self, attest=True, mirrored=True):
+        d = tempfile.mkdtemp(dir=self.base)
+        prefix = "github/%s/%s/%s/" % (OWNER, REPO, TAG)
+        files, sums = [], ""
+        for name, data in sorted(ASSETS.items()):
+            rel = "assets/" + name if not mirrored else name
+            os.makedirs(os.path.dirname(os.path.join(d, rel)), exist_ok=True)
+            with open(os.path.join(d, rel), "wb") as f:
+                f.write(data)
+            entry = {"name": name, "path": rel, "size": len(data), "sha256": P.sha256(data),
+                     "kind": "asset"}
+            if attest:
+                entry["attested"] = "release"
+            if mirrored:
+                entry["key"] = prefix + rel
+            files.append(entry)
+            sums += "%s  %s\n" % (P.sha256(data), rel)
+        doc = {"owner": OWNER, "repository": REPO, "tag": TAG, "commit_sha": COMMIT,
+               "files": files}
+        if mirrored:
+            doc.update(bucket="b", prefix=prefix)
+        with open(os.path.join(d, "release.json"), "w") as f:
+            json.dump(doc, f)
+        with open(os.path.join(d, "SHA256SUMS"), "w") as f:
+            f.write(sums)
+        if attest:
+            os.mkdir(os.path.join(d, "attestations"))
+            with open(os.path.join(d, "attestations", "release.sigstore.json"), "wb") as f:
+                f.write(self.bundle)
+            shutil.copy(self.root_path, os.path.join(d, "attestations", "trusted_root.json"))
+        return d
+
+    def test_good(self):
+        for mirrored in (True, False):
+            r = run("mirror", self.make(mirrored=mirrored))
+            self.verified(r)
+            self.assertIn("release attestation signed by https://dotcom.releases.github.com",
+                          r.stdout)
+        r = run("mirror", self.make(attest=False))
+        self.verified(r)
+        self.assertIn("no attestation stored", r.stdout)
+
+    def test_tampered_file(self):
+        d = self.make()
+        with open(os.path.join(d, "widget.zip"), "r+b") as f:
+            f.write(b"X")
+        self.refused(run("mirror", d), "policy", "'widget.zip' has sha256")
+        with open(os.path.join(d, "widget.zip"), "ab") as f:
+            f.write(b"more")
+        self.refused(run("mirror", d), "policy", "bytes")
+        os.unlink(os.path.join(d, "widget.zip"))
+        self.refused(run("mirror", d), "policy", "missing")
+
+    def test_sums_disagree(self):
+        d = self.make()
+        with open(os.path.join(d, "SHA256SUMS"), "a") as f:
+            f.write("%s  extra\n" % ("0" * 64))
+        self.refused(run("mirror", d), "policy", "SHA256SUMS")
+        os.unlink(os.path.join(d, "SHA256SUMS"))
+        self.refused(run("mirror", d), "policy", "SHA256SUMS")
+
+    def test_attestation_checked(self):
+        d = self.make()
+        p = os.path.join(d, "release.json")
+        with open(p) as f:
+            doc = json.load(f)
+        doc["tag"] = "v9.9.9"
+        with open(p, "w") as f:
+            json.dump(doc, f)
+        self.refused(run("mirror", d), "policy", "predicate.tag")
+        d = self.make()
+        os.unlink(os.path.join(d, "attestations", "release.sigstore.json"))
+        self.refused(run("mirror", d), "bundle", "missing")
+        d = self.make()
+        os.unlink(os.path.join(d, "attestations", "trusted_root.json"))
+        self.refused(run("mirror", d), "trust-root", "missing")
+
+    def test_unreadable(self):
+        self.assertEqual(run("mirror", os.path.join(self.base, "nope")).returncode, 2)
+        self.assertEqual(run("mirror").returncode, 2)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
