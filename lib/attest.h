@@ -35,6 +35,7 @@ struct attest_result {
     char san[512];     /* the signer identity ("" with a pinned key) */
     int64_t time;      /* the earliest verified timestamp */
     json_t *statement; /* the in-toto statement, owned; attest_result_free() */
+    size_t index;      /* attest_verify_release: which candidate verified */
 };
 
 /* Verify a bundle's signature half: every RFC 3161 timestamp, the leaf at
@@ -50,8 +51,8 @@ void attest_result_free(struct attest_result *res);
 int attest_check_subject_digest(json_t *statement, const char *alg, const char *hex,
                                 struct err *err);
 
-/* One asset to find among the subjects: by name and sha256, or (name NULL)
- * by sha256 only. */
+/* One asset to find among the subjects: by name and sha256, by sha256 only
+ * (name NULL), or by name only (sha256_hex NULL: GitHub gave no digest). */
 struct attest_asset {
     const char *name;
     const char *sha256_hex;

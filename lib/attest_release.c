@@ -117,7 +117,7 @@ static int check_assets(json_t *subjects, const struct attest_release_policy *p,
         if (!d)
             return err_set(err, "policy: asset '%.200s' is not a subject of the attestation",
                            a->name);
-        if (strcasecmp(d, a->sha256_hex) != 0)
+        if (a->sha256_hex && strcasecmp(d, a->sha256_hex) != 0)
             return err_set(err,
                            "policy: asset '%.200s' has sha256 %.64s, the attestation says "
                            "%.64s",
@@ -178,7 +178,7 @@ int attest_verify_release(const struct sigstore_bundle_list *l, const struct tru
 {
     char san[128];
     struct attest_identity id = {san, NULL, ATTEST_GITHUB_ORG, NULL};
-    struct attest_result r, match = {{0}, 0, NULL}, any = {{0}, 0, NULL};
+    struct attest_result r, match = {{0}, 0, NULL, 0}, any = {{0}, 0, NULL, 0};
     struct err e;
     size_t n_match = 0, n_ok = 0, n_fail = 0;
     memset(res, 0, sizeof(*res));
@@ -191,6 +191,7 @@ int attest_verify_release(const struct sigstore_bundle_list *l, const struct tru
             continue;
         }
         n_ok++;
+        r.index = i;
         if (tag_of(r.statement, p->tag) && n_match++ == 0)
             match = r;
         else if (!any.statement)

@@ -38,6 +38,14 @@ struct request_mirror {
     int concurrency;     /* default 4, 1..64 */
 };
 
+/* source.attestations: release attestation verification by get. */
+enum request_attest { REQUEST_ATTEST_AUTO, REQUEST_ATTEST_REQUIRED, REQUEST_ATTEST_OFF };
+
+struct request_attestations {
+    enum request_attest release; /* default auto: verify immutable releases */
+    char *trusted_root;          /* JSON text of a Sigstore trusted root, or NULL */
+};
+
 struct request_source {
     char *owner, *repository;
     char *access_token;   /* NULL when absent */
@@ -56,6 +64,7 @@ struct request_source {
     int debug;
     long max_rate_limit_wait; /* seconds, default 60 */
     struct request_mirror mirror;
+    struct request_attestations attestations;
 };
 
 struct request_version {
