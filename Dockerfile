@@ -1,6 +1,6 @@
 # Dockerfile - the github-release-mirror Concourse resource image.
 #
-# Stage "build" compiles check, in and out (CMake, Release, -Werror), runs the
+# Stage "build" compiles check, in, out and grm-verify (CMake, Release, -Werror), runs the
 # unit tests and installs the executables to /opt/resource. The final stage is
 # debian:bookworm-slim plus the runtime libraries and CA certificates, and the
 # executables: no compiler, no -dev package, no apt lists. Concourse execs

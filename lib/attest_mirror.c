@@ -38,8 +38,11 @@ static const char *file_rel(json_t *doc, json_t *f)
     const char *rel = json_string_value(json_object_get(f, "path"));
     if (prefix && key)
         rel = strncmp(key, prefix, strlen(prefix)) == 0 ? key + strlen(prefix) : NULL;
-    if (!rel || !rel[0] || rel[0] == '/' || strstr(rel, "..") || strstr(rel, "//"))
+    if (!rel || !rel[0] || rel[0] == '/' || strstr(rel, "//"))
         return NULL;
+    for (const char *p = rel; *p; p += strcspn(p, "/"), p += *p == '/')
+        if (strncmp(p, "..", 2) == 0 && (p[2] == '/' || p[2] == '\0'))
+            return NULL;
     return rel;
 }
 

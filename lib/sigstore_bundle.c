@@ -244,6 +244,15 @@ static int list_add(struct sigstore_bundle_list *l, json_t *obj, struct err *err
     return 0;
 }
 
+/* 1 when s[0..n) is only spaces, tabs and carriage returns. */
+static int blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+            return 0;
+    return 1;
+}
+
 /* One JSON document, or else one per non-empty line. */
 static int load_json(const char *s, size_t len, struct sigstore_bundle_list *out, struct err *err)
 {
@@ -259,7 +268,7 @@ static int load_json(const char *s, size_t len, struct sigstore_bundle_list *out
         const char *nl = memchr(s + i, '\n', len - i);
         size_t end = nl ? (size_t)(nl - s) : len;
         line++;
-        if (strspn(s + i, " \t\r") < end - i) {
+        if (!blank(s + i, end - i)) {
             json_t *obj = json_loadb(s + i, end - i, JSON_REJECT_DUPLICATES, &je);
             if (!obj)
                 return err_set(err, "bundle: line %zu: %s", line, je.text);

@@ -441,6 +441,16 @@ class TestMirror(Base):
         os.unlink(os.path.join(d, "attestations", "trusted_root.json"))
         self.refused(run("mirror", d), "trust-root", "missing")
 
+    def test_path_out_of_the_copy(self):
+        d = self.make(attest=False, mirrored=False)
+        p = os.path.join(d, "release.json")
+        with open(p) as f:
+            doc = json.load(f)
+        doc["files"][0]["path"] = "../" + doc["files"][0]["path"]
+        with open(p, "w") as f:
+            json.dump(doc, f)
+        self.refused(run("mirror", d), "policy", "bad path")
+
     def test_unreadable(self):
         self.assertEqual(run("mirror", os.path.join(self.base, "nope")).returncode, 2)
         self.assertEqual(run("mirror").returncode, 2)
