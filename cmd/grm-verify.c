@@ -240,6 +240,24 @@ static int verify_bundle_args(const struct opts *o, struct attest_asset *a, char
     return 0;
 }
 
+/* A message signature bundle over the artifact of digest hex. */
+static int verify_message(const struct sigstore_bundle *b, const struct trusted_root *tr,
+                          const struct attest_identity *id, const char *hex, struct err *err)
+{
+    unsigned char d[32];
+    struct attest_result res;
+    for (int i = 0; i < 32; i++) {
+        unsigned v;
+        sscanf(hex + 2 * i, "%2x", &v);
+        d[i] = (unsigned char)v;
+    }
+    if (attest_verify_message(b, tr, id, d, &res, err) < 0)
+        return EXIT_NOT_VERIFIED;
+    print_verified("bundle", &res);
+    attest_result_free(&res);
+    return 0;
+}
+
 static int cmd_verify_bundle(const struct opts *o)
 {
     struct attest_asset a;
@@ -263,6 +281,8 @@ static int cmd_verify_bundle(const struct opts *o)
     code = EXIT_NOT_VERIFIED;
     if (l.n != 1)
         err_set(&err, "bundle: expected one bundle, got %zu", l.n);
+    else if (l.items[0].message)
+        code = verify_message(&l.items[0], &tr, &id, a.sha256_hex, &err);
     else if (attest_verify_bundle(&l.items[0], &tr, &id, &res, &err) == 0) {
         if (attest_check_subject_digest(res.statement, "sha256", a.sha256_hex, &err) == 0)
             code = 0, print_verified("bundle", &res);

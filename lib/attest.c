@@ -203,32 +203,63 @@ out:
     return rc;
 }
 
-int attest_verify_bundle(const struct sigstore_bundle *b, const struct trusted_root *tr,
+/* Timestamps, then the key: the pinned one, or the leaf's at every genTime
+ * with the identity. *key is a new reference. */
+static int verify_signer(const struct sigstore_bundle *b, const struct trusted_root *tr,
                          const struct attest_identity *id, struct attest_result *res,
-                         struct err *err)
+                         EVP_PKEY **key, struct err *err)
 {
     int64_t times[SIGSTORE_BUNDLE_MAX_TIMESTAMPS];
-    EVP_PKEY *key = NULL;
-    memset(res, 0, sizeof(*res));
+    *key = NULL;
     if (verify_timestamps(b, tr, times, err) < 0)
         return -1;
     if (id->key) {
         if (b->cert.len)
             return err_set(err, "bundle: a key was given but the bundle holds a certificate");
-        key = id->key;
-        EVP_PKEY_up_ref(key);
+        *key = id->key;
+        EVP_PKEY_up_ref(*key);
     } else if (!b->cert.len) {
         return err_set(err, "bundle: no certificate and no key to verify with");
-    } else if (verify_leaf(b, tr, id, times, res, &key, err) < 0) {
+    } else if (verify_leaf(b, tr, id, times, res, key, err) < 0) {
         return -1;
     }
-    int rc = dsse_verify(b, key, DSSE_INTOTO_TYPE, err);
-    EVP_PKEY_free(key);
-    if (rc < 0 || parse_statement(b, res, err) < 0)
-        return -1;
     res->time = times[0];
     for (size_t i = 1; i < b->n_tstamps; i++)
         if (times[i] < res->time)
             res->time = times[i];
     return 0;
+}
+
+int attest_verify_bundle(const struct sigstore_bundle *b, const struct trusted_root *tr,
+                         const struct attest_identity *id, struct attest_result *res,
+                         struct err *err)
+{
+    EVP_PKEY *key = NULL;
+    memset(res, 0, sizeof(*res));
+    if (b->message)
+        return err_set(err, "bundle: a messageSignature bundle, not an attestation");
+    if (verify_signer(b, tr, id, res, &key, err) < 0)
+        return -1;
+    int rc = dsse_verify(b, key, DSSE_INTOTO_TYPE, err);
+    EVP_PKEY_free(key);
+    return rc < 0 ? -1 : parse_statement(b, res, err);
+}
+
+int attest_verify_message(const struct sigstore_bundle *b, const struct trusted_root *tr,
+                          const struct attest_identity *id, const unsigned char sha256[32],
+                          struct attest_result *res, struct err *err)
+{
+    EVP_PKEY *key = NULL;
+    memset(res, 0, sizeof(*res));
+    if (!b->message)
+        return err_set(err, "bundle: a DSSE bundle, not a message signature");
+    if (verify_signer(b, tr, id, res, &key, err) < 0)
+        return -1;
+    int rc = 0;
+    if (memcmp(b->msg_digest.ptr, sha256, 32) != 0)
+        rc = err_set(err, "policy: the bundle's messageDigest is not the artifact's sha256");
+    if (rc == 0 && dsse_verify_digest(key, sha256, b->sig.ptr, b->sig.len) < 0)
+        rc = err_set(err, "signature: the message signature does not verify");
+    EVP_PKEY_free(key);
+    return rc;
 }

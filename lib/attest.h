@@ -46,6 +46,13 @@ int attest_verify_bundle(const struct sigstore_bundle *b, const struct trusted_r
                          struct err *err);
 void attest_result_free(struct attest_result *res);
 
+/* The same for a messageSignature bundle over an artifact whose SHA-256 is
+ * sha256: the bundle's messageDigest must be it, and the signature (ECDSA
+ * P-256) must verify over it. res->statement stays NULL. */
+int attest_verify_message(const struct sigstore_bundle *b, const struct trusted_root *tr,
+                          const struct attest_identity *id, const unsigned char sha256[32],
+                          struct attest_result *res, struct err *err);
+
 /* Some subject of the statement has digest alg (e.g. "sha256") equal to hex
  * (any case). 0, or -1 with "policy: ..." in err. */
 int attest_check_subject_digest(json_t *statement, const char *alg, const char *hex,

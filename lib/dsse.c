@@ -42,3 +42,15 @@ int dsse_verify(const struct sigstore_bundle *b, EVP_PKEY *key, const char *want
     ERR_clear_error();
     return ok ? 0 : err_set(err, "signature: the DSSE signature does not verify");
 }
+
+int dsse_verify_digest(EVP_PKEY *key, const unsigned char sha256[32], const unsigned char *sig,
+                       size_t len)
+{
+    EVP_PKEY_CTX *ctx = is_p256(key) ? EVP_PKEY_CTX_new(key, NULL) : NULL;
+    int ok = ctx && EVP_PKEY_verify_init(ctx) == 1 &&
+             EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) == 1 &&
+             EVP_PKEY_verify(ctx, sig, len, sha256, 32) == 1;
+    EVP_PKEY_CTX_free(ctx);
+    ERR_clear_error();
+    return ok ? 0 : -1;
+}

@@ -20,4 +20,9 @@ int dsse_pae(const char *type, const unsigned char *payload, size_t n, struct bu
 int dsse_verify(const struct sigstore_bundle *b, EVP_PKEY *key, const char *want_type,
                 struct err *err);
 
+/* An ECDSA P-256 signature over a SHA-256 digest (a Sigstore message
+ * signature). 0, or -1 when it does not verify or key is not P-256. */
+int dsse_verify_digest(EVP_PKEY *key, const unsigned char sha256[32], const unsigned char *sig,
+                       size_t len);
+
 #endif

@@ -145,6 +145,21 @@ static int parse_envelope(json_t *env, struct sigstore_bundle *b, struct err *er
                      err);
 }
 
+static int parse_message(json_t *ms, struct sigstore_bundle *b, struct err *err)
+{
+    json_t *md = json_object_get(ms, "messageDigest");
+    const char *alg = str_at(md, "algorithm");
+    if (!alg || strcmp(alg, "SHA2_256") != 0)
+        return err_set(err, "messageSignature.messageDigest.algorithm is not SHA2_256");
+    if (b64_field(md, "digest", &b->msg_digest, "messageSignature.messageDigest.digest", err) < 0)
+        return -1;
+    if (b->msg_digest.len != 32)
+        return err_set(err, "messageSignature.messageDigest.digest is not 32 bytes");
+    b->message = 1;
+    b->n_sigs = 1;
+    return b64_field(ms, "signature", &b->sig, "messageSignature.signature", err);
+}
+
 static int parse_fields(json_t *obj, struct sigstore_bundle *b, struct err *err)
 {
     const char *mt = str_at(obj, "mediaType");
@@ -158,11 +173,12 @@ static int parse_fields(json_t *obj, struct sigstore_bundle *b, struct err *err)
     if (parse_key_material(vm, b, err) < 0 || parse_timestamps(vm, b, err) < 0)
         return -1;
     json_t *env = json_object_get(obj, "dsseEnvelope");
-    if (json_object_get(obj, "messageSignature") && !env)
-        return err_set(err, "messageSignature bundles are not supported (only DSSE)");
-    if (!json_is_object(env))
-        return err_set(err, "dsseEnvelope is missing or not an object");
-    return parse_envelope(env, b, err);
+    json_t *ms = json_object_get(obj, "messageSignature");
+    if (!env == !ms)
+        return err_set(err, "exactly one of dsseEnvelope and messageSignature is required");
+    if (!json_is_object(env ? env : ms))
+        return err_set(err, "%s is not an object", env ? "dsseEnvelope" : "messageSignature");
+    return env ? parse_envelope(env, b, err) : parse_message(ms, b, err);
 }
 
 int sigstore_bundle_parse(json_t *obj, struct sigstore_bundle *b, struct err *err)
@@ -188,6 +204,7 @@ void sigstore_bundle_free(struct sigstore_bundle *b)
     free(b->payload_type);
     free(b->payload.ptr);
     free(b->sig.ptr);
+    free(b->msg_digest.ptr);
     json_decref(b->json);
     memset(b, 0, sizeof(*b));
 }

@@ -29,11 +29,14 @@ struct sigstore_bundle {
     char *key_hint;                 /* publicKey.hint, or NULL */
     struct sigstore_bytes *tstamps; /* RFC 3161 TimeStampResponses (DER) */
     size_t n_tstamps;
-    /* the DSSE envelope */
+    /* the DSSE envelope (payload_type NULL for a message signature) */
     char *payload_type;
     struct sigstore_bytes payload;
     struct sigstore_bytes sig; /* the first signature */
     size_t n_sigs;
+    /* or a message signature (message 1: no envelope; sig is its signature) */
+    int message;
+    struct sigstore_bytes msg_digest; /* messageDigest.digest, SHA2_256 */
     json_t *json; /* the whole bundle (tlogEntries etc. for later steps); owned */
 };
 

@@ -240,6 +240,22 @@ def bundle(pki, leaf, stmt, payload_type=INTOTO, extra_sigs=0, ts_over=None, tsa
                              "signatures": sigs}}
 
 
+def message_bundle(pki, leaf, data):
+    """A bundle v0.3 with a messageSignature over data, timestamped."""
+    dfile = pki.path("artifact.bin")
+    with open(dfile, "wb") as f:
+        f.write(data)
+    sig = ossl("dgst", "-sha256", "-sign", leaf + ".key", dfile)
+    return {"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+            "verificationMaterial": {
+                "certificate": {"rawBytes": b64(pki.der(leaf))},
+                "timestampVerificationData": {"rfc3161Timestamps": [
+                    {"signedTimestamp": b64(pki.timestamp(sig))}]}},
+            "messageSignature": {"messageDigest": {"algorithm": "SHA2_256",
+                                                   "digest": b64(hashlib.sha256(data).digest())},
+                                 "signature": b64(sig)}}
+
+
 def snappy(data):
     """A raw snappy block made of literals only (valid for any decoder)."""
     out = bytearray()

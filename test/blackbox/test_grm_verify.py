@@ -346,6 +346,23 @@ class TestSynthetic(Base):
         self.refused(run("verify-bundle", "--bundle", kp, "--trusted-root", self.root,
                          "--key", pub, "sha256:" + "0" * 64), "policy")
 
+    def test_verify_bundle_message_signature(self):
+        b = self.write("msg.json", P.message_bundle(self.pki, self.oidc_leaf, ASSETS["widget.zip"]))
+        ident = ["--certificate-identity", "https://dotcom.releases.github.com",
+                 "--certificate-oidc-issuer", "https://token.actions.githubusercontent.com"]
+        args = ["verify-bundle", "--bundle", b, "--trusted-root", self.root, *ident]
+        self.verified(run(*args, self.files[1]))
+        self.verified(run(*args, "sha256:" + P.sha256(ASSETS["widget.zip"])))
+        self.refused(run(*args, self.files[0]), "policy", "messageDigest")
+        # the digest claimed matches, the signature is over other bytes
+        mb = P.message_bundle(self.pki, self.oidc_leaf, b"other bytes")
+        mb["messageSignature"]["messageDigest"]["digest"] = P.b64(
+            __import__("hashlib").sha256(ASSETS["widget.zip"]).digest())
+        self.refused(run("verify-bundle", "--bundle", self.write("msg-bad.json", mb),
+                         "--trusted-root", self.root, *ident, self.files[1]), "signature")
+        # a message signature is not a release attestation
+        self.refused(self.release(b), "bundle", "messageSignature")
+
 
 class TestMirror(Base):
     """grm-verify mirror DIR on a copy of a mirrored prefix (keys under

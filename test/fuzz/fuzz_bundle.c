@@ -5,7 +5,8 @@
  * at the first NUL byte: bundle text, then trusted root JSON (optional).
  *
  * Properties: a loaded list has 1..SIGSTORE_BUNDLE_MAX_CANDIDATES bundles,
- * each with a payload type, a payload and a signature; every failure has a
+ * each with a signature and a payload type and payload (DSSE) or a 32-byte
+ * digest (message signature); every failure has a
  * "STEP: " message. */
 #include "attest.h"
 #include "fuzz.h"
@@ -54,7 +55,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (l.n == 0 || l.n > SIGSTORE_BUNDLE_MAX_CANDIDATES)
         abort();
     for (size_t i = 0; i < l.n; i++)
-        if (!l.items[i].payload_type || !l.items[i].payload.len || !l.items[i].sig.len)
+        if (!l.items[i].sig.len ||
+            (l.items[i].message ? l.items[i].msg_digest.len != 32
+                                : !l.items[i].payload_type || !l.items[i].payload.len))
             abort();
     if (nul) {
         char *root = fuzz_strndup(nul + 1, size - blen - 1);
