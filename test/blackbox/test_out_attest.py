@@ -20,6 +20,10 @@ from bbutil import OWNER, REPO, binary  # noqa: E402
 from test_out import OutCase  # noqa: E402
 
 
+def tearDownModule():
+    test_in_attest.tearDownModule()
+
+
 class TestOutAttest(OutCase):
     def setUp(self):
         super().setUp()
