@@ -26,6 +26,10 @@ CLI_COMMIT = "b300f2ec7ec9dc9addc39b2ad88c54097ded7ca0"
 CLI_SUMS_SHA = "fc046371efa250e2875208341a786a35a01717d5eebec6903e199a9b8a3f3565"
 DELME_COMMIT = "c5e17a62e06a1d201570249c61fae531e9244e1b"
 DELME_ZIP = "e15b593c6ab8d7725a3cc82226ef816cac6bf9c70eed383bd459295cc65f5ec3"
+DEMO = os.path.join(DATA, "cli-cli_github_provenance_demo-0.0.12-bundle.jsonl")
+DEMO_WHL = os.path.join(DATA, "github_provenance_demo-0.0.12-py3-none-any.whl")
+DEMO_ID = "https://github.com/actions/attest-demo/.github/workflows/build-python.yml@refs/heads/main"
+ACTIONS = "https://token.actions.githubusercontent.com"
 SANITIZER = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
 
 OWNER, REPO, TAG, COMMIT = "octo", "widget", "v1.2.0", "1234567890abcdef1234567890abcdef12345678"
@@ -134,6 +138,24 @@ class TestGenuine(Base):
         self.assertIn("missing.json", r.stderr)
         r = self.release(CLI_SN, "/nonexistent/asset")
         self.assertEqual(r.returncode, 2)
+
+    def test_verify_bundle_genuine_provenance(self):
+        """GitHub's own build provenance (timestamped, no log): the
+        sigstore-conformance verify-bundle protocol."""
+        def vb(ident=DEMO_ID, issuer=ACTIONS, artifact=DEMO_WHL):
+            return run("verify-bundle", "--bundle", DEMO, "--certificate-identity", ident,
+                       "--certificate-oidc-issuer", issuer, "--trusted-root", GH_ROOT, artifact)
+        r = vb()
+        self.verified(r)
+        self.assertIn("2024-04-22T17:33:26Z", r.stdout)
+        self.verified(vb(artifact="sha256:ae57936def59bc4c75edd3a837d89bcefc6d3a5e31d55a6fa7a71624f92c3c3b"))
+        self.refused(vb(ident=DEMO_ID.replace("main", "evil")), "identity", "SAN")
+        self.refused(vb(issuer="https://accounts.google.com"), "identity", "OIDC issuer")
+        self.refused(vb(artifact=DELME), "policy", "no subject")
+        # a build provenance is not a release attestation
+        r = run("release", "--bundle", DEMO, "--trusted-root", GH_ROOT, "--repo",
+                "actions/attest-demo", "--tag", "v0.0.12")
+        self.refused(r, "identity", "SAN")
 
     def test_verify_bundle_without_trusted_root(self):
         r = run("verify-bundle", "--bundle", DELME, "--certificate-identity",
