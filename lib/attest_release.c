@@ -184,6 +184,8 @@ int attest_verify_release(const struct sigstore_bundle_list *l, const struct tru
     memset(res, 0, sizeof(*res));
     if (release_identity(p, san, sizeof(san), err) < 0)
         return -1;
+    if (l->n == 0)
+        return err_set(err, "bundle: no attestation to verify");
     for (size_t i = 0; i < l->n; i++) {
         if (attest_verify_bundle(&l->items[i], tr, &id, &r, &e) < 0) {
             if (n_fail++ == 0)
