@@ -1,6 +1,6 @@
 # Dockerfile - the github-release-mirror Concourse resource image.
 #
-# Stage "build" compiles check, in and out (CMake, Release, -Werror), runs the
+# Stage "build" compiles check, in, out and grm-verify (CMake, Release, -Werror), runs the
 # unit tests and installs the executables to /opt/resource. The final stage is
 # debian:bookworm-slim plus the runtime libraries and CA certificates, and the
 # executables: no compiler, no -dev package, no apt lists. Concourse execs
@@ -13,7 +13,7 @@ ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
         build-essential cmake pkg-config \
-        libcurl4-openssl-dev libjansson-dev libssl-dev libexpat1-dev libpcre2-dev \
+        libcurl4-openssl-dev libjansson-dev libssl-dev libexpat1-dev libpcre2-dev libsnappy-dev \
  && rm -rf /var/lib/apt/lists/*
 
 # What CMake reads, after the toolchain layer (see .dockerignore): editing the
@@ -41,6 +41,7 @@ LABEL org.opencontainers.image.title="github-release-mirror" \
       org.opencontainers.image.licenses="Apache-2.0"
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-        ca-certificates libcurl4 libjansson4 libssl3 libexpat1 libpcre2-8-0 \
+        ca-certificates libcurl4 libjansson4 libssl3 libexpat1 libpcre2-8-0 libsnappy1v5 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /opt/resource/check /opt/resource/in /opt/resource/out /opt/resource/
+COPY --from=build /usr/local/bin/grm-verify /usr/local/bin/

@@ -2,6 +2,8 @@
  * metadata files (see fetch.h). */
 #include "fetch.h"
 #include "assets.h"
+#include "attest_get.h"
+#include "attest_mirror.h"
 #include "listing.h"
 #include "log.h"
 
@@ -17,7 +19,8 @@
 #include <unistd.h>
 
 static const char *const fetch_meta_files[] = {
-    "tag", "version", "commit_sha", "body", "url", "timestamp", FETCH_MANIFEST, FETCH_SUMS, NULL};
+    "tag",          "version",  "commit_sha",      "body", "url", "timestamp",
+    FETCH_MANIFEST, FETCH_SUMS, ATTEST_MIRROR_DIR, NULL};
 
 /* One file the get produces besides the metadata: an asset or a source archive. */
 struct fetch_file {
@@ -36,6 +39,7 @@ struct fetch {
     size_t n_files;
     char *version_text;
     char *commit_sha;
+    struct attest_get att; /* the release attestation, when verified */
 };
 
 static int fetch_open_dest(const char *dest, int *fd, struct err *err)
@@ -243,6 +247,32 @@ static int fetch_write_str(int dir_fd, const char *name, const char *s, struct e
     return fetch_write(dir_fd, name, s ? s : "", s ? strlen(s) : 0, err);
 }
 
+/* attestations/release.sigstore.json and attestations/trusted_root.json,
+ * when the release attestation was verified. */
+static int fetch_write_attestation(struct fetch *f, struct err *err)
+{
+    if (!f->att.verified)
+        return 0;
+    if (mkdirat(f->dest_fd, ATTEST_MIRROR_DIR, 0755) < 0 && errno != EEXIST)
+        return err_set(err, "cannot create \"%s\": %s", ATTEST_MIRROR_DIR, strerror(errno));
+    int fd = openat(f->dest_fd, ATTEST_MIRROR_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    if (fd < 0)
+        return err_set(err, "cannot open \"%s\": %s", ATTEST_MIRROR_DIR, strerror(errno));
+    int rc = fetch_write_str(fd, "release.sigstore.json", f->att.bundle_json, err);
+    if (rc == 0)
+        rc = fetch_write_str(fd, "trusted_root.json", f->att.trusted_root_json, err);
+    close(fd);
+    return rc;
+}
+
+/* Assets GitHub gave no digest are checked against the attested sha256. */
+static void fetch_attested_digests(struct fetch *f)
+{
+    for (size_t i = 0; f->att.verified && i < f->n_files; i++)
+        if (f->files[i].is_asset && !f->files[i].dl.digest)
+            f->files[i].dl.digest = attest_get_subject_sha256(&f->att, f->files[i].name);
+}
+
 static json_t *fetch_manifest(const struct fetch *f)
 {
     const struct request_source *src = &f->r->req.source;
@@ -251,11 +281,15 @@ static json_t *fetch_manifest(const struct fetch *f)
     json_t *files = json_array();
     for (size_t i = 0; i < f->n_files; i++) {
         const struct fetch_file *ff = &f->files[i];
-        json_array_append_new(files,
-                              json_pack("{s:s s:s s:I s:s s:s s:s}", "name", ff->name, "path",
-                                        ff->path, "size", (json_int_t)ff->dl.bytes, "sha256",
-                                        ff->dl.sha256, "content_type", ff->content_type, "kind",
-                                        ff->is_asset ? "asset" : "source"));
+        json_t *entry =
+            json_pack("{s:s s:s s:I s:s s:s s:s}", "name", ff->name, "path", ff->path, "size",
+                      (json_int_t)ff->dl.bytes, "sha256", ff->dl.sha256, "content_type",
+                      ff->content_type, "kind", ff->is_asset ? "asset" : "source");
+        if (entry && ff->is_asset && f->att.verified) {
+            json_object_set_new(entry, "attested", json_string("release"));
+            json_object_set_new(entry, "signer", json_string(f->att.signer));
+        }
+        json_array_append_new(files, entry);
     }
     return json_pack("{s:s s:s s:s s:s s:s? s:s s:b s:b s:s? s:s s:s? s:s s:o}", "owner",
                      src->owner, "repository", src->repository, "tag", f->rel.tag, "id", id, "name",
@@ -288,6 +322,8 @@ static int fetch_write_meta(struct fetch *f, struct err *err)
     if (rc == 0)
         rc = fetch_write_str(f->dest_fd, "timestamp", github_release_time(&f->rel), err);
     if (rc == 0)
+        rc = fetch_write_attestation(f, err);
+    if (rc == 0)
         rc = fetch_write(f->dest_fd, FETCH_SUMS, buf_str(&sums), sums.len, err);
     if (rc == 0)
         rc = fetch_write_str(f->dest_fd, FETCH_MANIFEST, manifest_text, err);
@@ -312,6 +348,8 @@ static json_t *fetch_response(const struct fetch *f)
     resource_metadata_add(md, "commit_sha", f->commit_sha);
     resource_metadata_add(md, "assets", count);
     resource_metadata_add(md, "bytes", total);
+    if (f->att.verified)
+        resource_metadata_add(md, "attested", "release");
     return json_pack("{s:o s:o}", "version", resource_version_json(&f->rel), "metadata", md);
 }
 
@@ -344,6 +382,9 @@ static int fetch_steps(struct fetch *f, const char *dest, struct err *err)
     if (!f->commit_sha)
         log_warn("tag \"%s\" does not exist in %s/%s yet; commit_sha is empty", f->rel.tag,
                  r->req.source.owner, r->req.source.repository);
+    if (attest_get_release(&r->gh, &r->req.source, &f->rel, f->commit_sha, &f->att, err) < 0)
+        return -1;
+    fetch_attested_digests(f);
     if (r->req.get.skip_download) {
         f->n_files = 0;
         log_info("skip_download: writing metadata only");
@@ -372,6 +413,7 @@ int fetch_run(struct resource *r, const char *dest, json_t **response, struct er
     free(f.files);
     free(f.version_text);
     free(f.commit_sha);
+    attest_get_free(&f.att);
     github_release_free(&f.rel);
     return rc;
 }

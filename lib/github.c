@@ -241,6 +241,7 @@ int github_release_from_json(const json_t *obj, struct github_release *rel, cons
         github_release_free(rel);
         return -1;
     }
+    rel->immutable = json_is_true(json_object_get(obj, "immutable"));
     return 0;
 }
 

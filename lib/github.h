@@ -40,6 +40,7 @@ struct github_release {
     char *published_at; /* NULL for drafts */
     char *created_at;
     int draft, prerelease;
+    int immutable; /* "immutable": true (GitHub's immutable releases) */
     char *tarball_url, *zipball_url;
     struct github_asset *assets;
     size_t n_assets;

@@ -2,9 +2,11 @@
  * the bucket lacks, write its manifest, then latest.json and retention
  * (see mirror.h). */
 #include "mirror.h"
+#include "attest_mirror.h"
 #include "log.h"
 #include "s3.h"
 #include "sha256.h"
+#include "sigstore_bundle.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -391,6 +393,67 @@ static int mirror_put_release_files(struct mirror *mr, struct err *err)
     return rc;
 }
 
+/* ---- release attestation evidence: the get's attestations/ ---- */
+
+static const char *const mirror_attest_files[] = {"release.sigstore.json", "trusted_root.json"};
+
+static int mirror_attest_key(const struct mirror *mr, const char *name, struct buf *key)
+{
+    buf_reset(key);
+    return buf_addf(key, "%s%s/%s", buf_str(&mr->release_prefix), ATTEST_MIRROR_DIR, name);
+}
+
+/* No asset may take the key of the evidence (checked before any upload). */
+static int mirror_check_attest_keys(struct mirror *mr, struct err *err)
+{
+    struct buf key = BUF_INIT(0);
+    int rc = 0;
+    for (size_t k = 0; rc == 0 && k < 2; k++) {
+        if (mirror_attest_key(mr, mirror_attest_files[k], &key) < 0)
+            rc = err_set(err, "out of memory");
+        for (size_t i = 0; rc == 0 && i < mr->n_files; i++)
+            if (!strcmp(mr->files[i].key, key.ptr))
+                rc = err_set(err,
+                             "asset \"%s\" would be stored at \"%s\", the key of the release's "
+                             "attestation; set source.mirror.key_template to e.g. "
+                             "\"{owner}/{repository}/{tag}/assets/{asset}\"",
+                             mr->files[i].name, key.ptr);
+    }
+    buf_free(&key);
+    return rc;
+}
+
+/* Upload from/attestations/NAME when the get verified an attestation. */
+static int mirror_put_attest_file(struct mirror *mr, const char *name, struct err *err)
+{
+    char rel[96];
+    struct buf data = BUF_INIT(SIGSTORE_BUNDLE_MAX), key = BUF_INIT(0);
+    snprintf(rel, sizeof(rel), "%s/%s", ATTEST_MIRROR_DIR, name);
+    int fd = openat(mr->from_fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : err_set(err, "cannot open \"%s\": %s", rel, strerror(errno));
+    int rc = buf_read_fd(&data, fd) < 0 ? err_set(err, "cannot read \"%s\"", rel) : 0;
+    close(fd);
+    char hex[65];
+    sha256_hex(buf_str(&data), data.len, hex);
+    struct s3_put_opts o = {"application/json", hex, NULL};
+    if (rc == 0 && mirror_attest_key(mr, name, &key) < 0)
+        rc = err_set(err, "out of memory");
+    if (rc == 0)
+        rc = s3_put_buffer(&mr->s3, key.ptr, buf_str(&data), data.len, &o, err);
+    buf_free(&data);
+    buf_free(&key);
+    return rc;
+}
+
+static int mirror_put_attestations(struct mirror *mr, struct err *err)
+{
+    for (size_t k = 0; k < 2; k++)
+        if (mirror_put_attest_file(mr, mirror_attest_files[k], err) < 0)
+            return -1;
+    return 0;
+}
+
 /* ---- step 5: latest.json ---- */
 
 /* Order this release against one named by a manifest or latest.json. */
@@ -630,11 +693,13 @@ static int mirror_steps(struct mirror *mr, const char *sources_dir, struct err *
     for (size_t i = 0; i < mr->n_files; i++)
         if (mirror_check_file(mr, &mr->files[i], err) < 0)
             return -1;
-    if (mirror_plan_keys(mr, err) < 0 || mirror_open_s3(mr, err) < 0)
+    if (mirror_plan_keys(mr, err) < 0 || mirror_check_attest_keys(mr, err) < 0 ||
+        mirror_open_s3(mr, err) < 0)
         return -1;
     if (mirror_upload_missing(mr, err) < 0)
         return -1;
-    if (mirror_put_release_files(mr, err) < 0 || mirror_update_latest(mr, err) < 0)
+    if (mirror_put_attestations(mr, err) < 0 || mirror_put_release_files(mr, err) < 0 ||
+        mirror_update_latest(mr, err) < 0)
         return -1;
     if (mr->r->req.put.keep_versions > 0 && mirror_retention(mr, err) < 0)
         return err_prefix(err, "keep_versions");

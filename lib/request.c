@@ -22,6 +22,7 @@
 #include "github_app.h"
 #include "log.h"
 #include "tag_filter.h"
+#include "trusted_root.h"
 
 #define REQUEST_MAX_BYTES (1024 * 1024)
 #define MIB ((json_int_t)1024 * 1024)
@@ -525,7 +526,7 @@ struct source_json {
     json_t *owner, *repository, *access_token, *github_api_url, *insecure, *ca_cert, *release,
         *pre_release, *drafts, *tag_filter, *semver_constraint, *order_by, *globs, *asset_dir,
         *debug, *max_rate_limit_wait, *mirror, *uploads_url, *v4_api_url, *app_id, *private_key,
-        *installation_id;
+        *installation_id, *attestations;
 };
 
 static int unpack_source(json_t *obj, struct source_json *f, struct err *err)
@@ -536,7 +537,7 @@ static int unpack_source(json_t *obj, struct source_json *f, struct err *err)
     if (json_unpack_ex(
             obj, &je, JSON_STRICT,
             "{s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o "
-            "s?o s?o s?o s?o s?o s?o s?o s?o}",
+            "s?o s?o s?o s?o s?o s?o s?o s?o s?o}",
             "owner", &f->owner, "repository", &f->repository, "access_token", &f->access_token,
             "github_api_url", &f->github_api_url, "insecure", &f->insecure, "ca_cert", &f->ca_cert,
             "release", &f->release, "pre_release", &f->pre_release, "drafts", &f->drafts,
@@ -544,7 +545,8 @@ static int unpack_source(json_t *obj, struct source_json *f, struct err *err)
             &f->order_by, "globs", &f->globs, "asset_dir", &f->asset_dir, "debug", &f->debug,
             "max_rate_limit_wait", &f->max_rate_limit_wait, "mirror", &f->mirror,
             "github_uploads_url", &f->uploads_url, "github_v4_api_url", &f->v4_api_url, "app_id",
-            &f->app_id, "private_key", &f->private_key, "installation_id", &f->installation_id) < 0)
+            &f->app_id, "private_key", &f->private_key, "installation_id", &f->installation_id,
+            "attestations", &f->attestations) < 0)
         return err_set(err, "invalid source: %s", je.text);
     return 0;
 }
@@ -648,6 +650,54 @@ static int source_selection(const struct source_json *f, struct request_source *
     return 0;
 }
 
+/* source.attestations: {release: auto|required|off, trusted_root: JSON}. The
+ * trusted root may be the JSON object itself or its text; it is parsed here
+ * so that a bad one fails every command at once. */
+static int parse_attest_root(const json_t *v, struct request_attestations *a, struct err *err)
+{
+    struct trusted_root tr;
+    if (absent(v))
+        return 0;
+    if (!json_is_object(v) && !json_is_string(v))
+        return type_err(err, "source.attestations.trusted_root", "an object or a string", v);
+    a->trusted_root = json_is_string(v) ? strdup(json_string_value(v)) : json_dumps(v, 0);
+    if (!a->trusted_root)
+        return err_set(err, "out of memory");
+    if (trusted_root_parse(a->trusted_root, strlen(a->trusted_root), &tr, err) < 0)
+        return err_prefix(err, "invalid source.attestations.trusted_root");
+    trusted_root_free(&tr);
+    return 0;
+}
+
+static int parse_attestations(json_t *obj, struct request_attestations *a, struct err *err)
+{
+    json_t *release = NULL, *root = NULL;
+    json_error_t je;
+    char *mode = NULL;
+    if (absent(obj))
+        return 0;
+    if (!json_is_object(obj))
+        return type_err(err, "source.attestations", "an object", obj);
+    if (json_unpack_ex(obj, &je, JSON_STRICT, "{s?o s?o}", "release", &release, "trusted_root",
+                       &root) < 0)
+        return err_set(err, "invalid source.attestations: %s", je.text);
+    if (get_str(release, "source.attestations.release", &mode, err) < 0)
+        return -1;
+    int rc = 0;
+    if (!mode || !strcmp(mode, "auto"))
+        a->release = REQUEST_ATTEST_AUTO;
+    else if (!strcmp(mode, "required"))
+        a->release = REQUEST_ATTEST_REQUIRED;
+    else if (!strcmp(mode, "off"))
+        a->release = REQUEST_ATTEST_OFF;
+    else
+        rc = err_set(err,
+                     "invalid source.attestations.release \"%s\": must be auto, required or off",
+                     mode);
+    free(mode);
+    return rc < 0 ? -1 : parse_attest_root(root, a, err);
+}
+
 /* Register the secrets before any field is checked, so that no message
  * quoting a refused value (a region, a tag_filter) can show one. */
 static void register_secrets(const json_t *source)
@@ -672,7 +722,8 @@ static int parse_source(json_t *obj, enum request_kind kind, struct request_sour
     if (source_github(&f, s, err) < 0 || source_app(&f, s, err) < 0 ||
         source_selection(&f, s, err) < 0 ||
         get_int(f.max_rate_limit_wait, "source.max_rate_limit_wait", 0, 3600, &wait, err) < 0 ||
-        parse_mirror(f.mirror, &s->mirror, err) < 0)
+        parse_mirror(f.mirror, &s->mirror, err) < 0 ||
+        parse_attestations(f.attestations, &s->attestations, err) < 0)
         return -1;
     s->max_rate_limit_wait = (long)wait;
     if (kind == REQUEST_OUT && !s->mirror.present)
@@ -896,6 +947,7 @@ void request_free(struct request *req)
     free(s->semver_constraint);
     free_strv(s->globs);
     mirror_free(&s->mirror);
+    free(s->attestations.trusted_root);
     free(req->version.tag);
     free(req->version.id);
     free(req->version.timestamp);

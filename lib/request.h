@@ -48,6 +48,14 @@ struct request_mirror {
     char *sts_endpoint;            /* NULL: https://sts.{region}.amazonaws.com */
 };
 
+/* source.attestations: release attestation verification by get. */
+enum request_attest { REQUEST_ATTEST_AUTO, REQUEST_ATTEST_REQUIRED, REQUEST_ATTEST_OFF };
+
+struct request_attestations {
+    enum request_attest release; /* default auto: verify immutable releases */
+    char *trusted_root;          /* JSON text of a Sigstore trusted root, or NULL */
+};
+
 struct request_source {
     char *owner, *repository;
     char *access_token;   /* NULL when absent */
@@ -70,6 +78,7 @@ struct request_source {
      * from the repository), private_key the RSA key's PEM (checked). */
     char *app_id, *private_key, *installation_id;
     struct request_mirror mirror;
+    struct request_attestations attestations;
 };
 
 struct request_version {

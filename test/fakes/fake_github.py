@@ -410,6 +410,7 @@ _API_ROUTES = [(re.compile(p), name) for p, name in (
     (r"/(?P<kind>tarball|zipball)/(?P<ref>.+)", "_r_archive"),
     (r"/git/refs?/tags/(?P<tag>.+)", "_r_ref"),
     (r"/git/tags/(?P<sha>[0-9a-f]{40})", "_r_tag_object"),
+    (r"/attestations/(?P<subject>[a-z0-9]+:[0-9a-f]+)", "_r_attestations"),
 )]
 _REPO_PREFIX = re.compile(r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)(?P<rest>/.*)?")
 _REPOID_PREFIX = re.compile(r"/repositories/(?P<rid>\d+)(?P<rest>/.*)?")
@@ -459,6 +460,8 @@ class FakeGitHub:
         self._releases = {}             # id -> Release
         self._assets = {}               # id -> Asset
         self._archives = {}             # (owner, repo, tag, kind) -> bytes
+        self._attestations = {}         # (owner, repo, "sha1:<commit>") -> [entry]
+        self._bundle_bodies = {}        # id -> bytes served by the asset host
         self._faults = []
         self._log = []
         self._ids = {"repo": 500000000, "release": 100000000, "asset": 200000000}
@@ -594,6 +597,21 @@ class FakeGitHub:
         with self._lock:
             a = self._assets.pop(asset if isinstance(asset, int) else asset.id)
             a.release.assets.remove(a)
+
+    def add_attestation(self, owner, repo, commit, bundle=None, body=None, url_only=False):
+        """Serve an attestation at /repos/{owner}/{repo}/attestations/sha1:{commit}
+        (any predicate_type). bundle: the bundle object, inline unless
+        url_only; body: the bytes the asset host serves at its bundle_url
+        (raw snappy, as GitHub's object store does); default the bundle's
+        JSON. Returns the bundle_url."""
+        with self._lock:
+            n = len(self._bundle_bodies) + 1
+            self._bundle_bodies[n] = body if body is not None else json.dumps(bundle).encode()
+            url = "%s/attestation-bundle/%d?sig=fake" % (self.asset_url, n)
+            key = (owner.lower(), repo.lower(), "sha1:" + commit)
+            self._attestations.setdefault(key, []).append(
+                {"bundle": None if url_only else bundle, "bundle_url": url})
+        return url
 
     def releases(self, owner, repo):
         """The repository's releases, newest first (drafts included)."""
@@ -732,6 +750,7 @@ class FakeGitHub:
             "tarball_url": "%s/tarball/%s" % (base, tag_q),
             "zipball_url": "%s/zipball/%s" % (base, tag_q),
             "body": rel.body,
+            "immutable": bool(rel.get("immutable", False)),
         }
 
     def asset_json(self, a):
@@ -1123,7 +1142,23 @@ class FakeGitHub:
                                      "signature": None, "payload": None}})
         return _gh_error(404, "Not Found", "https://docs.github.com/rest/git/tags#get-a-tag")
 
+    def _r_attestations(self, req, repo, auth, subject):
+        items = self._attestations.get((repo.owner.lower(), repo.name.lower(), subject))
+        if not items:
+            return _gh_error(404, "Not Found",
+                             "https://docs.github.com/rest/repos/repos#list-attestations")
+        return _json_resp(200, {"attestations": items})
+
     # ---- asset listener ----
+
+    def _bundle_body(self, req, entry, n):
+        if "authorization" in req.headers:
+            entry["authorization_rejected"] = True
+            return _s3_error(400, "InvalidArgument", "Only one auth mechanism allowed")
+        body = self._bundle_bodies.get(n)
+        if body is None:
+            return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
+        return _Resp(200, [("Content-Type", "application/octet-stream")], body)
 
     def _asset_host(self, req, entry):
         if req.method not in ("GET", "HEAD"):
@@ -1131,6 +1166,9 @@ class FakeGitHub:
         m = re.fullmatch(r"/download/(\d+)/([^/]+)", req.path)
         if m:
             return self._download(req, entry, int(m[1]), unquote(m[2]))
+        m = re.fullmatch(r"/attestation-bundle/(\d+)", req.path)
+        if m:
+            return self._bundle_body(req, entry, int(m[1]))
         m = re.fullmatch(r"/archive/([^/]+)/([^/]+)/(.+)\.(tar\.gz|zip)", req.path)
         if m:
             return self._archive(*(unquote(g) for g in m.groups()))

@@ -41,7 +41,7 @@ cflags=(-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
     -I"$root/lib")
 read -r -a pkgflags <<<"$(pkg-config --cflags libcurl jansson expat libpcre2-8)"
 cflags+=("${pkgflags[@]}")
-libs=(-lcurl -ljansson -lexpat -lpcre2-8 -lcrypto -lm)
+libs=(-lcurl -ljansson -lexpat -lpcre2-8 -lsnappy -lcrypto -lm)
 
 # The library, instrumented for coverage, as one archive.
 mkdir -p "$out/obj" "$out/bin" "$out/crashes" "$out/logs"
@@ -74,7 +74,7 @@ for h in "${harnesses[@]}"; do
         -artifact_prefix="$out/crashes/$h-")
     [ -f "$here/$h.dict" ] && opts+=(-dict="$here/$h.dict")
     case $h in # room for whole documents; the default is 4096 bytes
-    request | release | s3xml | tuf) opts+=(-max_len=16384) ;;
+    request | release | s3xml | tuf | bundle | snappy) opts+=(-max_len=16384) ;;
     esac
     rm -f "$out/crashes/$h"-*
     start=$(date +%s)

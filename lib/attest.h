@@ -1,0 +1,89 @@
+/* attest.h - verifying Sigstore attestations: the signature half shared by
+ * every predicate (timestamps, certificate, identity, DSSE signature, the
+ * in-toto statement) and the policy of GitHub release attestations.
+ *
+ * Steps run in order and the first failure is reported as "STEP: detail",
+ * STEP one of bundle, timestamp, certificate, identity, signature, statement,
+ * policy, tlog, sct, trust-root. A later predicate (build provenance, with
+ * Rekor entries and SCTs) adds its steps in attest_verify_bundle() and its
+ * own policy function beside attest_check_release(). */
+#ifndef GRM_ATTEST_H
+#define GRM_ATTEST_H
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "sigstore_bundle.h"
+#include "trusted_root.h"
+
+#define ATTEST_RELEASE_V01 "https://in-toto.io/attestation/release/v0.1"
+#define ATTEST_RELEASE_V02 "https://in-toto.io/attestation/release/v0.2"
+#define ATTEST_GITHUB_ORG "GitHub, Inc."
+
+/* Who must have signed. Everything is borrowed. */
+struct attest_identity {
+    const char *san;         /* the one SAN (URI or email), exactly; NULL: any */
+    const char *oidc_issuer; /* Fulcio's issuer extension, exactly; NULL: unchecked */
+    const char *issuer_org;  /* the leaf's issuer has exactly one O=, this; NULL: unchecked */
+    EVP_PKEY *key;           /* a pinned public key instead of a certificate; NULL: none */
+};
+
+struct attest_result {
+    char san[512];     /* the signer identity ("" with a pinned key) */
+    int64_t time;      /* the earliest verified timestamp */
+    json_t *statement; /* the in-toto statement, owned; attest_result_free() */
+    size_t index;      /* attest_verify_release: which candidate verified */
+};
+
+/* Verify a bundle's signature half: every RFC 3161 timestamp, the leaf at
+ * each genTime, the identity, the DSSE signature, and that the payload is an
+ * in-toto statement. 0 with *res filled, or -1 with "STEP: ..." in err. */
+int attest_verify_bundle(const struct sigstore_bundle *b, const struct trusted_root *tr,
+                         const struct attest_identity *id, struct attest_result *res,
+                         struct err *err);
+void attest_result_free(struct attest_result *res);
+
+/* The same for a messageSignature bundle over an artifact whose SHA-256 is
+ * sha256: the bundle's messageDigest must be it, and the signature (ECDSA
+ * P-256) must verify over it. res->statement stays NULL. */
+int attest_verify_message(const struct sigstore_bundle *b, const struct trusted_root *tr,
+                          const struct attest_identity *id, const unsigned char sha256[32],
+                          struct attest_result *res, struct err *err);
+
+/* Some subject of the statement has digest alg (e.g. "sha256") equal to hex
+ * (any case). 0, or -1 with "policy: ..." in err. */
+int attest_check_subject_digest(json_t *statement, const char *alg, const char *hex,
+                                struct err *err);
+
+/* One asset to find among the subjects: by name and sha256, by sha256 only
+ * (name NULL), or by name only (sha256_hex NULL: GitHub gave no digest). */
+struct attest_asset {
+    const char *name;
+    const char *sha256_hex;
+};
+
+struct attest_release_policy {
+    const char *owner, *repo, *tag;
+    const char *commit;       /* the subject's sha1 must be this; NULL: unchecked */
+    const char *trust_domain; /* NULL: "dotcom" */
+    const struct attest_asset *assets;
+    size_t n_assets;
+    int complete; /* the assets are the whole release: subject names must equal theirs */
+};
+
+/* The release predicate's rules on a verified statement. 0, or -1 with
+ * "statement: ..." or "policy: ..." in err. */
+int attest_check_release(json_t *statement, const struct attest_release_policy *p, struct err *err);
+
+/* Verify a GitHub release attestation among candidates (a JSON-lines file,
+ * the API's list): exactly one that verifies may be for the tag, and it
+ * must pass the release policy. 0 with *res filled (the caller frees), or -1
+ * with "STEP: ..." in err. */
+int attest_verify_release(const struct sigstore_bundle_list *l, const struct trusted_root *tr,
+                          const struct attest_release_policy *p, struct attest_result *res,
+                          struct err *err);
+
+#endif

@@ -1,0 +1,39 @@
+/* attest_get.h - the get side of release attestations: decide whether a
+ * release must be verified (source.attestations.release and the release's
+ * `immutable`), fetch its attestations from GitHub (inline bundles, or a
+ * bundle_url on another host, fetched without the token), and verify them
+ * against the release's asset list before anything is downloaded. */
+#ifndef GRM_ATTEST_GET_H
+#define GRM_ATTEST_GET_H
+
+#include <jansson.h>
+
+#include "err.h"
+#include "github.h"
+#include "request.h"
+
+struct attest_get {
+    int verified;            /* 1 when a release attestation was verified */
+    char signer[512];        /* its signer identity (SAN) */
+    char *bundle_json;       /* the verified bundle as JSON text; malloced */
+    char *trusted_root_json; /* the trusted root it was verified against; malloced */
+    json_t *statement;       /* its statement; owned */
+};
+
+/* The trusted root's JSON text for release attestations (malloced into
+ * *json). For now source.attestations.trusted_root; without it a
+ * "trust-root: ..." error. The one place to plug TUF in. */
+int attest_trusted_root_text(const struct request_source *src, char **json, struct err *err);
+
+/* Verify rel's release attestation when the policy asks for it (commit: the
+ * tag's commit, or NULL). 0 with out->verified 0 (not required) or 1, or -1
+ * with "STEP: ..." in err. out is zeroed first; free it with attest_get_free. */
+int attest_get_release(struct github_client *gh, const struct request_source *src,
+                       const struct github_release *rel, const char *commit, struct attest_get *out,
+                       struct err *err);
+void attest_get_free(struct attest_get *a);
+
+/* The attested sha256 of the asset subject `name`, or NULL (borrowed). */
+const char *attest_get_subject_sha256(const struct attest_get *a, const char *name);
+
+#endif
