@@ -35,7 +35,8 @@ struct s3_req {
     char hash_hex[65];
     char etag[128];
     struct curl_slist *slist;
-    void *owner; /* the operation this request belongs to */
+    char cond[160]; /* "If-Match: ..." or "If-None-Match: *", sent unsigned; or "" */
+    void *owner;    /* the operation this request belongs to */
     struct http_xfer x;
 };
 
@@ -346,6 +347,8 @@ static int s3_prepare(struct http_xfer *x, void *ctx)
         if (!l)
             return http_xfer_fail(x, "out of memory");
     }
+    if (r->cond[0] && !(l = http_add_header(l, "%s", r->cond)))
+        return http_xfer_fail(x, "out of memory");
     curl_slist_free_all(r->slist);
     r->slist = l;
     x->headers = l;
@@ -532,9 +535,29 @@ int s3_head_object(struct s3_client *c, const char *key, struct s3_object_info *
 int s3_get_object(struct s3_client *c, const char *key, struct buf *out, int *found,
                   struct err *err)
 {
+    char etag[128];
+    return s3_get_object_etag(c, key, out, found, etag, err);
+}
+
+/* The ETag header of an answer, quotes stripped, into etag[128]. */
+static void req_etag(const struct s3_req *r, char etag[128])
+{
+    char v[128];
+    etag[0] = '\0';
+    if (http_header(&r->x, "ETag", v, sizeof(v))) {
+        size_t n = strlen(v);
+        int quoted = n >= 2 && v[0] == '"' && v[n - 1] == '"';
+        snprintf(etag, 128, "%.*s", (int)(quoted ? n - 2 : n), v + quoted);
+    }
+}
+
+int s3_get_object_etag(struct s3_client *c, const char *key, struct buf *out, int *found,
+                       char etag[128], struct err *err)
+{
     struct s3_req r;
     char code[128];
     *found = 0;
+    etag[0] = '\0';
     if (s3_check_key("GetObject", key, err) < 0)
         return -1;
     int rc = req_init(&r, c, "GetObject", "GET", key, NULL, err);
@@ -547,6 +570,7 @@ int s3_get_object(struct s3_client *c, const char *key, struct buf *out, int *fo
         *out = r.x.body_buf;
         buf_init(&r.x.body_buf, 0);
         *found = 1;
+        req_etag(&r, etag);
     } else if (rc == 0 && r.x.status == 404) {
         req_code(&r, code, sizeof(code));
         if (code[0] && strcmp(code, "NoSuchKey") != 0)
@@ -619,6 +643,81 @@ int s3_put_buffer(struct s3_client *c, const char *key, const void *data, size_t
     if (s3_check_key("PutObject", key, err) < 0)
         return -1;
     return put_single(c, key, -1, len ? data : NULL, (int64_t)len, o ? o : &none, err);
+}
+
+/* One conditional PutObject: 0 written, 1 precondition failed, -1 error. */
+static int put_cond_once(struct s3_client *c, const char *key, const void *data, size_t len,
+                         const struct s3_put_opts *o, const char *cond, struct err *err)
+{
+    struct s3_req r;
+    char code[128];
+    int rc = req_init(&r, c, "PutObject", "PUT", key, NULL, err);
+    if (rc == 0)
+        rc = req_write_headers(&r, o, err);
+    if (rc == 0) {
+        snprintf(r.cond, sizeof(r.cond), "%s", cond);
+        req_body(&r, len ? data : NULL, len);
+        if (c->cfg->checksum_sha256) {
+            s3_hex_to_b64(r.hash_hex, r.checksum_b64);
+            req_header(&r, "x-amz-checksum-sha256", r.checksum_b64);
+        }
+        rc = req_perform(&r, err);
+    }
+    if (rc == 0 && !req_ok(&r)) {
+        req_code(&r, code, sizeof(code));
+        if (r.x.status == 412 ||
+            (r.x.status == 409 && strcmp(code, "ConditionalRequestConflict") == 0))
+            rc = 1;
+        else
+            rc = req_error(&r, NULL, err);
+    }
+    req_cleanup(&r);
+    return rc;
+}
+
+int s3_put_if(struct s3_client *c, const char *key, const void *data, size_t len,
+              const struct s3_put_opts *o, const char *if_match, struct err *err)
+{
+    static const struct s3_put_opts none;
+    char cond[160];
+    o = o ? o : &none;
+    if (s3_check_key("PutObject", key, err) < 0)
+        return -1;
+    if (if_match && (strlen(if_match) > 128 || s3_has_ctl(if_match) || strchr(if_match, '"')))
+        return err_set(err, "s3 PutObject \"%s\": unusable ETag \"%.60s\"", key, if_match);
+    if (!if_match)
+        snprintf(cond, sizeof(cond), "If-None-Match: *");
+    else
+        snprintf(cond, sizeof(cond), c->if_match_bare ? "If-Match: %s" : "If-Match: \"%s\"",
+                 if_match);
+    int rc = put_cond_once(c, key, data, len, o, cond, err);
+    if (rc != 1 || !if_match || c->if_match_bare)
+        return rc;
+    /* 412 to the quoted form: a real change, or a server comparing unquoted? */
+    struct s3_object_info info;
+    if (s3_head_object(c, key, &info, err) < 0)
+        return -1;
+    if (!info.exists || strcmp(info.etag, if_match) != 0)
+        return 1;
+    snprintf(cond, sizeof(cond), "If-Match: %s", if_match);
+    rc = put_cond_once(c, key, data, len, o, cond, err);
+    if (rc == 0) {
+        c->if_match_bare = 1;
+        log_info("s3: the server compares If-Match with the ETag without its quotes (as Ceph "
+                 "RGW does); sending it bare");
+    }
+    if (rc != 1 || s3_head_object(c, key, &info, err) < 0)
+        return rc < 0 ? -1 : rc;
+    char versioning[32];
+    if (!info.exists || strcmp(info.etag, if_match) != 0 ||
+        s3_get_versioning(c, versioning, sizeof(versioning), err) < 0 || !versioning[0])
+        return 1;
+    /* RGW 16.2 answers 412 to any If-Match on a versioned bucket */
+    log_warn("s3: the server refuses If-Match on \"%s\" although its ETag matches (Ceph RGW "
+             "does on versioned buckets): writing it unconditionally; run the puts with "
+             "serial: true",
+             key);
+    return put_single(c, key, -1, len ? data : NULL, (int64_t)len, o, err);
 }
 
 /* ---- multipart ---- */
@@ -1050,6 +1149,23 @@ int s3_list_objects(struct s3_client *c, const char *prefix, const char *delimit
     }
     free(token);
     buf_free(&mark);
+    return rc;
+}
+
+int s3_get_versioning(struct s3_client *c, char *status, size_t n, struct err *err)
+{
+    struct s3_req r;
+    if (n)
+        status[0] = '\0';
+    int rc = req_init(&r, c, "GetBucketVersioning", "GET", "", "versioning", err);
+    r.key = "";
+    if (rc == 0)
+        rc = req_perform(&r, err);
+    if (rc == 0 && !req_ok(&r))
+        rc = req_error(&r, NULL, err);
+    if (rc == 0 && s3xml_parse_versioning(r.x.body_buf.ptr, r.x.body_buf.len, status, n, err) < 0)
+        rc = err_prefix(err, "s3 GetBucketVersioning");
+    req_cleanup(&r);
     return rc;
 }
 

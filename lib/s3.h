@@ -41,6 +41,7 @@ struct s3_client {
     char *host;                       /* Host header value, owned */
     char *base_path;                  /* raw path before the key: "", "/bucket", ... owned */
     int list_max_keys;                /* max-keys for listings; 0: server default */
+    int if_match_bare;                /* the server compares If-Match unquoted (see s3_put_if) */
 };
 
 /* Set up c for cfg (bucket required; endpoint, when given, http:// or https://
@@ -108,6 +109,25 @@ int s3_put_buffer(struct s3_client *c, const char *key, const void *data, size_t
  * *found = 0 and returns 0. Returns 0, or -1 with err set. */
 int s3_get_object(struct s3_client *c, const char *key, struct buf *out, int *found,
                   struct err *err);
+/* The same, with the answer's ETag (quotes stripped; "" when absent or not
+ * found) into etag[128]. */
+int s3_get_object_etag(struct s3_client *c, const char *key, struct buf *out, int *found,
+                       char etag[128], struct err *err);
+
+/* Conditional PutObject of a small document: only when the object still has
+ * ETag if_match (quotes stripped), or, with if_match NULL, only when it does
+ * not exist (If-None-Match: *). Returns 0 when written, 1 when the condition
+ * failed (412, or 409 ConditionalRequestConflict: someone else wrote it; read
+ * again and decide), -1 with err set.
+ *
+ * If-Match is sent quoted, as RFC 9110 and AWS want. Ceph RGW up to at least
+ * 16.2 compares it with the ETag without quotes, so a quoted value never
+ * matches: on a 412 the object is HEADed, and when its ETag is still the one
+ * we sent the request is resent with the bare ETag, and the client sends it
+ * bare from then on (c->if_match_bare, logged once). A server that ignores
+ * conditional headers writes unconditionally: nothing can detect that. */
+int s3_put_if(struct s3_client *c, const char *key, const void *data, size_t len,
+              const struct s3_put_opts *o, const char *if_match, struct err *err);
 
 /* Called per listed entry: a key with its size, or (is_prefix) a common
  * prefix. Return 0 to go on, 1 to stop listing (success), -1 after err_set()
@@ -126,6 +146,11 @@ int s3_list_objects(struct s3_client *c, const char *prefix, const char *delimit
  * DeleteObject instead. Missing keys are not errors. Returns 0, or -1 with
  * err set (earlier batches stay deleted). */
 int s3_delete_objects(struct s3_client *c, const char *const *keys, size_t n, struct err *err);
+
+/* GetBucketVersioning: the bucket's versioning Status ("Enabled",
+ * "Suspended", or "" when never enabled) into status (n bytes). Returns 0, or
+ * -1 with err set (status ""). */
+int s3_get_versioning(struct s3_client *c, char *status, size_t n, struct err *err);
 
 /* Called per in-progress multipart upload. Return as for s3_list_fn. */
 typedef int (*s3_upload_fn)(void *ctx, const char *key, const char *upload_id, int64_t initiated_ms,

@@ -255,6 +255,38 @@ int s3xml_parse_initiate(const char *xml, size_t len, struct buf *upload_id, str
     return 0;
 }
 
+/* ---- VersioningConfiguration ---- */
+
+struct versioning_ctx {
+    char *status;
+    size_t n;
+};
+
+static int versioning_end(struct xp *p)
+{
+    struct versioning_ctx *v = p->ctx;
+    if (xp_at(p, 2, NULL, "Status"))
+        snprintf(v->status, v->n, "%s", buf_str(&p->text));
+    return 0;
+}
+
+int s3xml_parse_versioning(const char *xml, size_t len, char *status, size_t n, struct err *err)
+{
+    struct xp p = {0};
+    struct versioning_ctx v = {status, n};
+    if (n)
+        status[0] = '\0';
+    p.want_root = "VersioningConfiguration";
+    p.end = versioning_end;
+    p.ctx = &v;
+    if (xp_run(&p, xml, len, err) < 0) {
+        if (n)
+            status[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
 /* Room for entry n of an array that doubles at powers of two: the (maybe
  * moved) array, or NULL on OOM (parse stopped; the old array stays valid). */
 static void *xp_grow(struct xp *p, void *items, size_t n, size_t size)

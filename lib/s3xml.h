@@ -93,6 +93,11 @@ struct s3xml_delete {
 int s3xml_parse_delete(const char *xml, size_t len, struct s3xml_delete *d, struct err *err);
 void s3xml_delete_free(struct s3xml_delete *d);
 
+/* VersioningConfiguration (GetBucketVersioning): its Status ("Enabled",
+ * "Suspended"; "" when the bucket never had versioning) into status,
+ * truncated to n bytes. Returns 0, or -1 with err set (status ""). */
+int s3xml_parse_versioning(const char *xml, size_t len, char *status, size_t n, struct err *err);
+
 /* "2010-11-10T20:48:33.000Z" (fraction optional, 'Z' required) into ms
  * since the epoch. Returns 0, or -1 when s is not such a time. */
 int s3xml_parse_time(const char *s, int64_t *ms);

@@ -259,6 +259,22 @@ static void test_delete(void)
     CHECK(s3xml_parse_delete("<DeleteResult>", 14, &d, &err) == -1);
 }
 
+static void test_versioning(void)
+{
+    struct err err = {{0}};
+    char st[16];
+    const char *on = "<VersioningConfiguration " NS "><Status>Enabled</Status>"
+                     "<MfaDelete>Disabled</MfaDelete></VersioningConfiguration>";
+    CHECK(s3xml_parse_versioning(on, strlen(on), st, sizeof(st), &err) == 0);
+    CHECK_STR(st, "Enabled");
+    const char *never = "<VersioningConfiguration " NS "/>";
+    CHECK(s3xml_parse_versioning(never, strlen(never), st, sizeof(st), &err) == 0);
+    CHECK_STR(st, "");
+    const char *other = "<ListBucketResult><Status>Enabled</Status></ListBucketResult>";
+    CHECK(s3xml_parse_versioning(other, strlen(other), st, sizeof(st), &err) == -1);
+    CHECK_STR(st, "");
+}
+
 static void test_time(void)
 {
     int64_t ms = 0;
@@ -391,6 +407,7 @@ int main(void)
     test_list();
     test_uploads();
     test_delete();
+    test_versioning();
     test_time();
     test_bodies();
     test_urls();
