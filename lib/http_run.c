@@ -5,6 +5,7 @@
 #include "http.h"
 #include "http_internal.h"
 #include "log.h"
+#include "signals.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -339,7 +340,10 @@ int http_run(struct http_client *c, struct http_xfer **xs, size_t n, int concurr
     }
     if (concurrency < 1)
         concurrency = 1;
+    int sig = 0;
     for (;;) {
+        if ((sig = signals_interrupting()) != 0)
+            break;
         int64_t next = http_launch(c, xs, n, concurrency, &running, &fail);
         if (fail || (running == 0 && next == INT64_MAX))
             break;
@@ -358,6 +362,10 @@ int http_run(struct http_client *c, struct http_xfer **xs, size_t n, int concurr
             continue; /* start what may start now (or finish) before waiting */
         int wait_ms = next < 1000 ? (int)next : 1000;
         curl_multi_poll(c->multi, NULL, 0, wait_ms, NULL);
+    }
+    if (sig) {
+        http_stop_all(c, xs, n);
+        return err_set(err, "interrupted by %s", signals_name(sig));
     }
     if (!fail)
         return 0;

@@ -19,12 +19,15 @@
 
 #define MIRROR_MANIFEST_MAX (16 * 1024 * 1024)
 #define MIRROR_LATEST_TRIES 5
+#define MIRROR_CHUNK (1024 * 1024)
 
 struct mirror_file {
     const char *name, *path, *sha256, *content_type; /* borrowed from the manifest */
     int64_t size;
     char *key;
     int skipped;
+    struct stat st;     /* the file as verified: uploads check it is still that one */
+    char (*part_hex)[65]; /* multipart: each part's sha256, from the verification */
 };
 
 struct mirror {
@@ -195,16 +198,85 @@ static int mirror_check_file(struct mirror *mr, const struct mirror_file *mf, st
     return 0;
 }
 
-/* The full check of a file about to be uploaded: its SHA-256. */
-static int mirror_verify_file(struct mirror *mr, const struct mirror_file *mf, struct err *err)
+/* Hash bytes [at, end) of fd into all and part; *at advances (stops early
+ * at end of file). 0, or -1 with err set. */
+static int mirror_hash_range(int fd, const char *path, unsigned char *chunk, int64_t *at,
+                             int64_t end, struct sha256 *all, struct sha256 *part, struct err *err)
+{
+    while (*at < end) {
+        size_t want = end - *at < MIRROR_CHUNK ? (size_t)(end - *at) : MIRROR_CHUNK;
+        ssize_t got = pread(fd, chunk, want, (off_t)*at);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return err_set(err, "cannot read \"%s\": %s", path, strerror(errno));
+        if (got == 0)
+            return 0;
+        sha256_update(all, chunk, (size_t)got);
+        sha256_update(part, chunk, (size_t)got);
+        *at += got;
+    }
+    return 0;
+}
+
+/* SHA-256 of the whole file and, when it goes up in parts, of each part
+ * (s3_part_size's split), in one read. 0, or -1 with err set. */
+static int mirror_hash(struct mirror *mr, struct mirror_file *mf, int fd, char hex[65],
+                       int64_t *size, struct err *err)
+{
+    int64_t ps = 0, at = 0;
+    int n = 0;
+    if (s3_part_size(mf->size, mr->cfg->part_size, &ps, &n, err) < 0)
+        return -1;
+    if (mf->size < ps)
+        return sha256_fd(fd, mf->path, hex, size, err);
+    struct sha256 all = {0}, part = {0};
+    unsigned char *chunk = malloc(MIRROR_CHUNK);
+    mf->part_hex = calloc((size_t)n, sizeof(*mf->part_hex));
+    int rc = chunk && mf->part_hex && sha256_init(&all) == 0 ? 0 : err_set(err, "out of memory");
+    for (int i = 0; rc == 0 && i < n; i++) {
+        int64_t end = (int64_t)(i + 1) * ps < mf->size ? (int64_t)(i + 1) * ps : mf->size;
+        rc = sha256_init(&part) < 0 ? err_set(err, "out of memory")
+                                    : mirror_hash_range(fd, mf->path, chunk, &at, end, &all,
+                                                        &part, err);
+        if (rc == 0)
+            sha256_final_hex(&part, mf->part_hex[i]);
+    }
+    if (rc == 0) /* bytes past the manifest's size: only their count matters */
+        rc = mirror_hash_range(fd, mf->path, chunk, &at, INT64_MAX, &all, &all, err);
+    if (rc == 0)
+        sha256_final_hex(&all, hex);
+    sha256_free(&all);
+    sha256_free(&part);
+    free(chunk);
+    *size = at;
+    return rc;
+}
+
+/* Same inode, size, mtime and ctime: the file is still the one verified. */
+static int mirror_same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* The full check of a file about to be uploaded: its SHA-256 (and its
+ * parts'), with the file's identity before and after, which its upload
+ * compares again. */
+static int mirror_verify_file(struct mirror *mr, struct mirror_file *mf, struct err *err)
 {
     char hex[65];
     int64_t size = 0;
+    struct stat after;
     int fd = openat(mr->from_fd, mf->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return err_set(err, "\"%s\" listed in %s is missing: %s", mf->path, MIRROR_MANIFEST,
                        strerror(errno));
-    int rc = sha256_fd(fd, mf->path, hex, &size, err);
+    int rc = fstat(fd, &mf->st) < 0 ? err_set(err, "cannot stat \"%s\"", mf->path)
+                                    : mirror_hash(mr, mf, fd, hex, &size, err);
+    if (rc == 0 && (fstat(fd, &after) < 0 || !mirror_same_file(&mf->st, &after)))
+        rc = err_set(err, "\"%s\" changed while it was being verified", mf->path);
     close(fd);
     if (rc < 0)
         return -1;
@@ -309,14 +381,36 @@ static int mirror_head_file(struct mirror *mr, struct mirror_file *f, struct err
     return 0;
 }
 
+struct mirror_upload {
+    struct mirror_file *f;
+    int fd;
+};
+
+/* Before CompleteMultipartUpload: still the file that was verified? */
+static int mirror_still_same(void *ctx, struct err *err)
+{
+    struct mirror_upload *u = ctx;
+    struct stat now;
+    if (fstat(u->fd, &now) < 0 || !mirror_same_file(&u->f->st, &now))
+        return err_set(err, "\"%s\" changed during its upload: upload aborted", u->f->path);
+    return 0;
+}
+
 static int mirror_upload_file(struct mirror *mr, struct mirror_file *f, struct err *err)
 {
-    int fd = openat(mr->from_fd, f->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
+    struct mirror_upload u = {f, openat(mr->from_fd, f->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)};
+    if (u.fd < 0)
         return err_set(err, "cannot open \"%s\": %s", f->path, strerror(errno));
-    struct s3_put_opts o = {f->content_type, f->sha256, f->name};
-    int rc = s3_put_file(&mr->s3, f->key, fd, f->size, &o, err);
-    close(fd);
+    struct s3_put_opts o = {.content_type = f->content_type,
+                            .sha256_hex = f->sha256,
+                            .progress_label = f->name,
+                            .part_sha256 = (const char(*)[65])f->part_hex,
+                            .before_complete = mirror_still_same,
+                            .ctx = &u};
+    int rc = mirror_still_same(&u, err) < 0
+                 ? err_set(err, "\"%s\" changed since it was verified", f->path)
+                 : s3_put_file(&mr->s3, f->key, u.fd, f->size, &o, err);
+    close(u.fd);
     if (rc < 0)
         return -1;
     log_info("%s: uploaded %" PRId64 " bytes", f->key, f->size);
@@ -368,7 +462,7 @@ static int mirror_put_json(struct mirror *mr, const char *key, json_t *doc, stru
         return err_set(err, "cannot encode \"%s\"", key);
     char hex[65];
     sha256_hex(text, strlen(text), hex);
-    struct s3_put_opts o = {"application/json", hex, NULL};
+    struct s3_put_opts o = {.content_type = "application/json", .sha256_hex = hex};
     int rc = s3_put_buffer(&mr->s3, key, text, strlen(text), &o, err);
     free(text);
     return rc;
@@ -385,7 +479,7 @@ static int mirror_put_release_files(struct mirror *mr, struct err *err)
     }
     char hex[65];
     sha256_hex(buf_str(&sums), sums.len, hex);
-    struct s3_put_opts o = {"text/plain; charset=utf-8", hex, NULL};
+    struct s3_put_opts o = {.content_type = "text/plain; charset=utf-8", .sha256_hex = hex};
     int rc = buf_addf(&key, "%s%s", rp, MIRROR_SUMS) < 0
                  ? err_set(err, "out of memory")
                  : s3_put_buffer(&mr->s3, key.ptr, buf_str(&sums), sums.len, &o, err);
@@ -471,7 +565,7 @@ static int mirror_latest_round(struct mirror *mr, const char *key, struct err *e
             rc = err_set(err, "cannot encode \"%s\"", key);
         } else {
             sha256_hex(text, strlen(text), hex);
-            struct s3_put_opts o = {"application/json", hex, NULL};
+            struct s3_put_opts o = {.content_type = "application/json", .sha256_hex = hex};
             rc = s3_put_if(&mr->s3, key, text, strlen(text), &o, found ? etag : NULL, err);
         }
         free(text);
@@ -890,7 +984,7 @@ int mirror_run(struct resource *r, const char *sources_dir, json_t **response, s
     if (mr.from_fd >= 0)
         close(mr.from_fd);
     for (size_t i = 0; i < mr.n_files; i++)
-        free(mr.files[i].key);
+        free(mr.files[i].key), free(mr.files[i].part_hex);
     free(mr.files);
     json_decref(mr.manifest);
     buf_free(&mr.repo_prefix);

@@ -2,14 +2,18 @@
  * batch deletes (see s3.h). */
 #include "s3.h"
 
+#include <errno.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "s3xml.h"
+#include "sha256.h"
+#include "signals.h"
 
 #define S3_MAX_HDRS 12
 #define S3_XML_MAX (8u * 1024 * 1024) /* cap of a response body we parse */
@@ -731,7 +735,12 @@ struct s3_mp {
     int64_t bytes_done;
     const struct s3_put_opts *o;
     struct buf upload_id;
+    int opened;                 /* CreateMultipartUpload answered: upload_id is ours */
     struct s3_req *parts;
+    const char (*part_hex)[65]; /* each part's sha256: o->part_sha256 or own_hex */
+    char (*own_hex)[65];
+    char (*part_b64)[48]; /* with checksum_sha256: each part's x-amz-checksum-sha256 */
+    char composite_b64[48];
 };
 
 int s3_abort_upload(struct s3_client *c, const char *key, const char *upload_id, struct err *err)
@@ -867,11 +876,12 @@ static int stray_collect(void *ctx, const char *key, const char *upload_id, int6
  * the time the call took, plus slack) other than the one we use. Another
  * writer's upload of the same key in that same window would be aborted too;
  * two writers of one key conflict anyway. Best effort. */
+static void mp_abort_listed(struct s3_mp *m, struct s3_strays *s, const char *what);
+
 static void mp_abort_strays(struct s3_mp *m, const struct s3_req *create, int64_t t0_ms)
 {
     struct s3_strays s = {.key = m->key, .keep = buf_str(&m->upload_id)};
     char date[128];
-    struct err err;
     int64_t now = s3_now_ms(), took = now - t0_ms;
     time_t server =
         http_header(&create->x, "Date", date, sizeof(date)) ? curl_getdate(date, NULL) : (time_t)-1;
@@ -882,15 +892,32 @@ static void mp_abort_strays(struct s3_mp *m, const struct s3_req *create, int64_
         s.lo_ms = t0_ms - S3_CLOCK_SKEW_MS;
         s.hi_ms = now + S3_CLOCK_SKEW_MS;
     }
-    if (s3_list_uploads(m->c, m->key, stray_collect, &s, &err) < 0)
-        log_warn("cannot look for duplicate multipart uploads: %s", err.msg);
-    for (size_t i = 0; i < s.n; i++) {
-        if (s3_abort_upload(m->c, m->key, s.ids[i], &err) < 0)
-            log_warn("cannot abort duplicate multipart upload: %s", err.msg);
+    mp_abort_listed(m, &s, "duplicate");
+}
+
+/* List the key's uploads into s and abort them; what names them in logs. */
+static void mp_abort_listed(struct s3_mp *m, struct s3_strays *s, const char *what)
+{
+    struct err err;
+    if (s3_list_uploads(m->c, m->key, stray_collect, s, &err) < 0)
+        log_warn("cannot look for %s multipart uploads: %s", what, err.msg);
+    for (size_t i = 0; i < s->n; i++) {
+        if (s3_abort_upload(m->c, m->key, s->ids[i], &err) < 0)
+            log_warn("cannot abort %s multipart upload: %s", what, err.msg);
         else
-            log_info("aborted duplicate multipart upload of \"%s\"", m->key);
-        free(s.ids[i]);
+            log_info("aborted %s multipart upload of \"%s\"", what, m->key);
+        free(s->ids[i]);
     }
+}
+
+/* Before uploading a key: the incomplete uploads of it that earlier runs
+ * left (a SIGKILL gives no chance to abort) would stay, and be billed,
+ * forever. A concurrent writer of the same key loses its upload too; two
+ * writers of one key conflict anyway. Best effort. */
+static void mp_abort_leftovers(struct s3_mp *m)
+{
+    struct s3_strays s = {.key = m->key, .keep = "", .lo_ms = INT64_MIN, .hi_ms = INT64_MAX};
+    mp_abort_listed(m, &s, "an earlier run's incomplete");
 }
 
 static int mp_create(struct s3_mp *m, struct err *err)
@@ -903,14 +930,20 @@ static int mp_create(struct s3_mp *m, struct err *err)
     r.x.fresh_connect = 1;
     if (rc == 0)
         rc = req_write_headers(&r, m->o, err);
+    if (rc == 0 && m->part_b64)
+        req_header(&r, "x-amz-checksum-algorithm", "SHA256");
     if (rc == 0)
         rc = req_perform(&r, err);
     if (rc == 0 && !req_ok(&r))
         rc = req_error(&r, NULL, err);
     if (rc == 0 && s3xml_parse_initiate(r.x.body_buf.ptr, r.x.body_buf.len, &m->upload_id, err) < 0)
         rc = err_prefix(err, "s3 CreateMultipartUpload \"%s\"", m->key);
-    if (rc == 0 && r.x.attempts > 1)
+    m->opened = rc == 0;
+    if ((rc == 0 && r.x.attempts > 1) || (rc < 0 && signals_caught())) {
+        signals_hold(1); /* interrupted: the server may have opened one anyway */
         mp_abort_strays(m, &r, t0);
+        signals_hold(0);
+    }
     req_cleanup(&r);
     return rc;
 }
@@ -950,7 +983,9 @@ static int mp_upload_parts(struct s3_mp *m, struct err *err)
         rc = req_init(r, m->c, "UploadPart", "PUT", m->key, buf_str(&q), err);
         r->part = i + 1;
         r->owner = m;
-        r->payload_hash = SIGV4_UNSIGNED;
+        r->payload_hash = m->part_hex[i]; /* the server checks the bytes against it */
+        if (m->part_b64)
+            req_header(r, "x-amz-checksum-sha256", m->part_b64[i]);
         r->x.upload_fd = m->fd;
         r->x.upload_offset = (int64_t)i * m->part_size;
         r->x.upload_len = m->size - r->x.upload_offset < m->part_size ? m->size - r->x.upload_offset
@@ -1011,18 +1046,25 @@ static int mp_complete(struct s3_mp *m, struct err *err)
     struct buf body = BUF_INIT(0), q = BUF_INIT(0);
     struct s3xml_error e;
     const char **etags = calloc((size_t)m->n_parts, sizeof(*etags));
-    int rc = etags ? 0 : s3_oom(err);
-    for (int i = 0; rc == 0 && i < m->n_parts; i++)
+    const char **sums = calloc((size_t)m->n_parts, sizeof(*sums));
+    int rc = etags && sums ? 0 : s3_oom(err);
+    for (int i = 0; rc == 0 && i < m->n_parts; i++) {
         etags[i] = m->parts[i].etag;
-    if (rc == 0 && (s3xml_complete_body(&body, etags, (size_t)m->n_parts) < 0 ||
+        sums[i] = m->part_b64 ? m->part_b64[i] : NULL;
+    }
+    if (rc == 0 && (s3xml_complete_body(&body, etags, m->part_b64 ? sums : NULL,
+                                        (size_t)m->n_parts) < 0 ||
                     query_add(&q, "uploadId", buf_str(&m->upload_id)) < 0))
         rc = s3_oom(err);
     free(etags);
+    free(sums);
     if (rc < 0)
         return rc;
     rc = req_init(&r, m->c, "CompleteMultipartUpload", "POST", m->key, buf_str(&q), err);
     if (rc == 0) {
         req_header(&r, "Content-Type", "application/xml");
+        if (m->part_b64)
+            req_header(&r, "x-amz-checksum-sha256", m->composite_b64);
         req_body(&r, body.ptr, body.len);
         r.x.done = complete_done;
         rc = req_perform(&r, err);
@@ -1046,20 +1088,95 @@ static int mp_complete(struct s3_mp *m, struct err *err)
     return rc;
 }
 
+/* SHA-256 of each part of the file (unless the caller gave them), read once. */
+static int mp_hash_parts(struct s3_mp *m, struct err *err)
+{
+    if (m->o->part_sha256) {
+        m->part_hex = m->o->part_sha256;
+        return 0;
+    }
+    unsigned char *chunk = malloc(S3_MIB);
+    m->own_hex = calloc((size_t)m->n_parts, sizeof(*m->own_hex));
+    m->part_hex = (const char(*)[65])m->own_hex;
+    int rc = chunk && m->own_hex ? 0 : s3_oom(err);
+    for (int i = 0; rc == 0 && i < m->n_parts; i++) {
+        struct sha256 h;
+        int64_t at = (int64_t)i * m->part_size, end = at + m->part_size;
+        end = end > m->size ? m->size : end;
+        if (sha256_init(&h) < 0)
+            rc = s3_oom(err);
+        while (rc == 0 && at < end) {
+            size_t want = end - at < S3_MIB ? (size_t)(end - at) : (size_t)S3_MIB;
+            ssize_t got = pread(m->fd, chunk, want, (off_t)at);
+            if (got <= 0 && !(got < 0 && errno == EINTR))
+                rc = err_set(err, "s3 PutObject \"%s\": cannot read the file: %s", m->key,
+                             got < 0 ? strerror(errno) : "it got shorter");
+            else if (got > 0)
+                sha256_update(&h, chunk, (size_t)got), at += got;
+        }
+        if (rc == 0)
+            sha256_final_hex(&h, m->own_hex[i]);
+        else if (h.md)
+            sha256_free(&h);
+    }
+    free(chunk);
+    return rc;
+}
+
+/* With checksum_sha256: each part's checksum and the composite one (the
+ * SHA-256 of the parts' binary digests, as S3 computes it). */
+static int mp_checksums(struct s3_mp *m, struct err *err)
+{
+    if (!m->c->cfg->checksum_sha256)
+        return 0;
+    struct sha256 h;
+    char hex[65];
+    m->part_b64 = calloc((size_t)m->n_parts, sizeof(*m->part_b64));
+    if (!m->part_b64 || sha256_init(&h) < 0)
+        return s3_oom(err);
+    for (int i = 0; i < m->n_parts; i++) {
+        unsigned char bin[32];
+        for (int j = 0; j < 32; j++) {
+            unsigned v = 0;
+            sscanf(m->part_hex[i] + 2 * j, "%2x", &v);
+            bin[j] = (unsigned char)v;
+        }
+        sha256_update(&h, bin, sizeof(bin));
+        s3_hex_to_b64(m->part_hex[i], m->part_b64[i]);
+    }
+    sha256_final_hex(&h, hex);
+    s3_hex_to_b64(hex, m->composite_b64);
+    return 0;
+}
+
+/* Abort the upload this call opened (also after a signal). */
+static void mp_abort_own(struct s3_mp *m)
+{
+    struct err aerr;
+    signals_hold(1);
+    if (s3_abort_upload(m->c, m->key, buf_str(&m->upload_id), &aerr) < 0)
+        log_warn("cannot abort the failed upload: %s", aerr.msg);
+    else if (signals_caught())
+        log_info("aborted the multipart upload of \"%s\"", m->key);
+    signals_hold(0);
+}
+
 static int put_multipart(struct s3_mp *m, struct err *err)
 {
     if (s3_part_size(m->size, m->c->cfg->part_size, &m->part_size, &m->n_parts, err) < 0)
         return err_prefix(err, "s3 PutObject \"%s\"", m->key);
+    if (mp_hash_parts(m, err) < 0 || mp_checksums(m, err) < 0)
+        return -1;
+    mp_abort_leftovers(m);
     if (mp_create(m, err) < 0)
         return -1;
     int rc = mp_upload_parts(m, err);
+    if (rc == 0 && m->o->before_complete)
+        rc = m->o->before_complete(m->o->ctx, err);
     if (rc == 0)
         rc = mp_complete(m, err);
-    if (rc < 0) {
-        struct err aerr;
-        if (s3_abort_upload(m->c, m->key, buf_str(&m->upload_id), &aerr) < 0)
-            log_warn("cannot abort the failed upload: %s", aerr.msg);
-    }
+    if (rc < 0 && m->opened)
+        mp_abort_own(m);
     return rc;
 }
 
@@ -1082,6 +1199,8 @@ int s3_put_file(struct s3_client *c, const char *key, int fd, int64_t size,
     for (int i = 0; m.parts && i < m.n_parts; i++)
         req_cleanup(&m.parts[i]);
     free(m.parts);
+    free(m.own_hex);
+    free(m.part_b64);
     buf_free(&m.upload_id);
     return rc;
 }

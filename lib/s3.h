@@ -87,15 +87,30 @@ struct s3_put_opts {
                                    hash of a single PUT and, with cfg->checksum_sha256,
                                    sent as x-amz-checksum-sha256 (single PUT only) */
     const char *progress_label; /* NULL: quiet */
+    /* multipart only: */
+    const char (*part_sha256)[65]; /* NULL, or the sha256 hex of each part as
+                                      s3_part_size() splits the file: each
+                                      UploadPart is signed with it (NULL: the
+                                      parts are hashed here first) */
+    int (*before_complete)(void *ctx, struct err *err); /* NULL, or called after
+                                      the last part and before Complete; -1
+                                      (err set) aborts the upload */
+    void *ctx;                     /* for before_complete */
 };
 
 /* Upload size bytes of fd (read by offset with pread, never held in memory)
  * as key: one PUT below the part size, else a multipart upload with
  * cfg->concurrency parts in flight. Object writes carry Content-Type,
- * x-amz-meta-sha256, SSE and storage-class headers from o and cfg. After a
- * failure the multipart upload this call created is aborted (best effort);
- * uploads duplicated by a resent CreateMultipartUpload are aborted too. o may
- * be NULL. Returns 0, or -1 with err set. */
+ * x-amz-meta-sha256, SSE and storage-class headers from o and cfg. Every
+ * part is signed with its SHA-256 (never UNSIGNED-PAYLOAD), so the server
+ * refuses bytes that differ from those hashed; with cfg->checksum_sha256
+ * each part also carries x-amz-checksum-sha256 and Complete the composite
+ * checksum. Before a multipart upload starts, the incomplete uploads of the
+ * same key that earlier (killed) runs left are aborted. After a failure, or
+ * a SIGTERM/SIGINT (signals.h), the multipart upload this call created is
+ * aborted (best effort); uploads duplicated by a resent
+ * CreateMultipartUpload are aborted too. o may be NULL. Returns 0, or -1
+ * with err set. */
 int s3_put_file(struct s3_client *c, const char *key, int fd, int64_t size,
                 const struct s3_put_opts *o, struct err *err);
 

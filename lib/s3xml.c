@@ -572,13 +572,19 @@ int s3xml_escape(struct buf *out, const char *s)
     return 0;
 }
 
-int s3xml_complete_body(struct buf *out, const char *const *etags, size_t n)
+int s3xml_complete_body(struct buf *out, const char *const *etags, const char *const *sums,
+                        size_t n)
 {
     if (buf_adds(out, "<CompleteMultipartUpload xmlns=\"" S3XML_NS "\">") < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         if (buf_addf(out, "<Part><PartNumber>%zu</PartNumber><ETag>", i + 1) < 0 ||
-            s3xml_escape(out, etags[i]) < 0 || buf_adds(out, "</ETag></Part>") < 0)
+            s3xml_escape(out, etags[i]) < 0 || buf_adds(out, "</ETag>") < 0)
+            return -1;
+        if (sums && (buf_adds(out, "<ChecksumSHA256>") < 0 || s3xml_escape(out, sums[i]) < 0 ||
+                     buf_adds(out, "</ChecksumSHA256>") < 0))
+            return -1;
+        if (buf_adds(out, "</Part>") < 0)
             return -1;
     }
     return buf_adds(out, "</CompleteMultipartUpload>");

@@ -107,8 +107,10 @@ int s3xml_parse_time(const char *s, int64_t *ms);
 int s3xml_escape(struct buf *out, const char *s);
 
 /* The CompleteMultipartUpload body: parts numbered 1..n with etags[i] as
- * ETag of part i+1, in order. Appended to out; 0 or -1 (out freed). */
-int s3xml_complete_body(struct buf *out, const char *const *etags, size_t n);
+ * ETag of part i+1, in order, and sums[i] (base64) as its ChecksumSHA256
+ * when sums is not NULL. Appended to out; 0 or -1 (out freed). */
+int s3xml_complete_body(struct buf *out, const char *const *etags, const char *const *sums,
+                        size_t n);
 
 /* The DeleteObjects body in quiet mode (only failures are reported) for the
  * n keys. Appended to out; 0 or -1 (out freed). */

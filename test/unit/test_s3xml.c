@@ -292,11 +292,20 @@ static void test_bodies(void)
 {
     struct buf b = BUF_INIT(0);
     const char *etags[] = {"\"a1\"", "\"b2-x\"", "c3"};
-    CHECK(s3xml_complete_body(&b, etags, 3) == 0);
+    CHECK(s3xml_complete_body(&b, etags, NULL, 3) == 0);
     CHECK_STR(buf_str(&b), "<CompleteMultipartUpload " NS ">"
                            "<Part><PartNumber>1</PartNumber><ETag>&quot;a1&quot;</ETag></Part>"
                            "<Part><PartNumber>2</PartNumber><ETag>&quot;b2-x&quot;</ETag></Part>"
                            "<Part><PartNumber>3</PartNumber><ETag>c3</ETag></Part>"
+                           "</CompleteMultipartUpload>");
+    buf_free(&b);
+    const char *sums[] = {"AAA=", "BBB="};
+    CHECK(s3xml_complete_body(&b, etags, sums, 2) == 0);
+    CHECK_STR(buf_str(&b), "<CompleteMultipartUpload " NS ">"
+                           "<Part><PartNumber>1</PartNumber><ETag>&quot;a1&quot;</ETag>"
+                           "<ChecksumSHA256>AAA=</ChecksumSHA256></Part>"
+                           "<Part><PartNumber>2</PartNumber><ETag>&quot;b2-x&quot;</ETag>"
+                           "<ChecksumSHA256>BBB=</ChecksumSHA256></Part>"
                            "</CompleteMultipartUpload>");
     buf_free(&b);
 
