@@ -26,7 +26,7 @@ struct mirror_file {
     int64_t size;
     char *key;
     int skipped;
-    struct stat st;     /* the file as verified: uploads check it is still that one */
+    struct stat st;       /* the file as verified: uploads check it is still that one */
     char (*part_hex)[65]; /* multipart: each part's sha256, from the verification */
 };
 
@@ -236,9 +236,9 @@ static int mirror_hash(struct mirror *mr, struct mirror_file *mf, int fd, char h
     int rc = chunk && mf->part_hex && sha256_init(&all) == 0 ? 0 : err_set(err, "out of memory");
     for (int i = 0; rc == 0 && i < n; i++) {
         int64_t end = (int64_t)(i + 1) * ps < mf->size ? (int64_t)(i + 1) * ps : mf->size;
-        rc = sha256_init(&part) < 0 ? err_set(err, "out of memory")
-                                    : mirror_hash_range(fd, mf->path, chunk, &at, end, &all,
-                                                        &part, err);
+        rc = sha256_init(&part) < 0
+                 ? err_set(err, "out of memory")
+                 : mirror_hash_range(fd, mf->path, chunk, &at, end, &all, &part, err);
         if (rc == 0)
             sha256_final_hex(&part, mf->part_hex[i]);
     }

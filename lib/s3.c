@@ -735,7 +735,7 @@ struct s3_mp {
     int64_t bytes_done;
     const struct s3_put_opts *o;
     struct buf upload_id;
-    int opened;                 /* CreateMultipartUpload answered: upload_id is ours */
+    int opened; /* CreateMultipartUpload answered: upload_id is ours */
     struct s3_req *parts;
     const char (*part_hex)[65]; /* each part's sha256: o->part_sha256 or own_hex */
     char (*own_hex)[65];
@@ -1052,9 +1052,9 @@ static int mp_complete(struct s3_mp *m, struct err *err)
         etags[i] = m->parts[i].etag;
         sums[i] = m->part_b64 ? m->part_b64[i] : NULL;
     }
-    if (rc == 0 && (s3xml_complete_body(&body, etags, m->part_b64 ? sums : NULL,
-                                        (size_t)m->n_parts) < 0 ||
-                    query_add(&q, "uploadId", buf_str(&m->upload_id)) < 0))
+    if (rc == 0 &&
+        (s3xml_complete_body(&body, etags, m->part_b64 ? sums : NULL, (size_t)m->n_parts) < 0 ||
+         query_add(&q, "uploadId", buf_str(&m->upload_id)) < 0))
         rc = s3_oom(err);
     free(etags);
     free(sums);

@@ -88,14 +88,14 @@ struct s3_put_opts {
                                    sent as x-amz-checksum-sha256 (single PUT only) */
     const char *progress_label; /* NULL: quiet */
     /* multipart only: */
-    const char (*part_sha256)[65]; /* NULL, or the sha256 hex of each part as
-                                      s3_part_size() splits the file: each
-                                      UploadPart is signed with it (NULL: the
-                                      parts are hashed here first) */
+    const char (*part_sha256)[65];                      /* NULL, or the sha256 hex of each part as
+                                                           s3_part_size() splits the file: each
+                                                           UploadPart is signed with it (NULL: the
+                                                           parts are hashed here first) */
     int (*before_complete)(void *ctx, struct err *err); /* NULL, or called after
                                       the last part and before Complete; -1
                                       (err set) aborts the upload */
-    void *ctx;                     /* for before_complete */
+    void *ctx;                                          /* for before_complete */
 };
 
 /* Upload size bytes of fd (read by offset with pread, never held in memory)
