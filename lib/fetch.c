@@ -368,6 +368,9 @@ static int fetch_open_files_dir(struct fetch *f, struct err *err)
     f->files_fd = openat(f->dest_fd, FETCH_ASSET_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     if (f->files_fd < 0)
         return err_set(err, "cannot open \"%s\": %s", FETCH_ASSET_DIR, strerror(errno));
+    /* the downloads are renamed into it from the temporary directory */
+    if (faccessat(f->files_fd, ".", W_OK, AT_EACCESS) < 0)
+        return err_set(err, "cannot create files in \"%s\": %s", FETCH_ASSET_DIR, strerror(errno));
     fetch_remove_leftovers(f->files_fd);
     return 0;
 }
