@@ -75,6 +75,10 @@ static long fetch_temp_pid(const char *name)
 static void fetch_remove_dir(int dir_fd, const char *name)
 {
     int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) {
+        unlinkat(dir_fd, name, 0); /* a link or file planted under the name: not followed */
+        return;
+    }
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     if (!d && fd >= 0)
         close(fd);
