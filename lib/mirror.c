@@ -5,6 +5,7 @@
 #include "log.h"
 #include "s3.h"
 #include "sha256.h"
+#include "signals.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -204,6 +205,8 @@ static int mirror_hash_range(int fd, const char *path, unsigned char *chunk, int
                              int64_t end, struct sha256 *all, struct sha256 *part, struct err *err)
 {
     while (*at < end) {
+        if (signals_caught())
+            return err_set(err, "interrupted by %s", signals_name(signals_caught()));
         size_t want = end - *at < MIRROR_CHUNK ? (size_t)(end - *at) : MIRROR_CHUNK;
         ssize_t got = pread(fd, chunk, want, (off_t)*at);
         if (got < 0 && errno == EINTR)
@@ -427,9 +430,12 @@ static int mirror_upload_missing(struct mirror *mr, struct err *err)
     for (size_t i = 0; i < mr->n_files; i++)
         if (mirror_head_file(mr, &mr->files[i], err) < 0)
             return -1;
-    for (size_t i = 0; i < mr->n_files; i++)
+    for (size_t i = 0; i < mr->n_files; i++) {
+        if (signals_caught())
+            return err_set(err, "interrupted by %s", signals_name(signals_caught()));
         if (!mr->files[i].skipped && mirror_verify_file(mr, &mr->files[i], err) < 0)
             return -1;
+    }
     log_info("mirroring %s/%s %s (%zu files) to s3://%s/%s", mr->owner, mr->repository, mr->tag,
              mr->n_files, mr->cfg->bucket, buf_str(&mr->release_prefix));
     for (size_t i = 0; i < mr->n_files; i++) {
