@@ -260,7 +260,7 @@ static int assets_first_chunk(struct http_xfer *x, struct assets_job *j)
     struct assets_download *d = j->d;
     char range[128];
     d->first_chunk = 0;
-    if (x->status == 200 && d->bytes == 0)
+    if (x->status == 200) /* a full body: its validator is the one to resume against */
         assets_keep_validator(x, d);
     if (x->status == 200)
         return d->bytes > 0 ? assets_restart(x, j) : 0;
