@@ -87,6 +87,25 @@ class TestResume(GitHubCase):
         self.assertTrue(log[1]["headers"].get("range", "").startswith("bytes="), log[1])
         self.assertRegex(log[1]["headers"].get("if-range") or "", r'^"[0-9a-f]{40}"$')
 
+    def test_asset_replaced_between_attempts_is_not_spliced(self):
+        r = self.rel("v1.0.0")
+        old, new = b"A" * (3 * 1024 * 1024), b"B" * (3 * 1024 * 1024)
+        a = self.gh.add_asset(r, "tool.bin", content=old, digest=False)
+        self.gh.add_fault(listener="asset", action="reset_mid_body", fraction=0.5)
+
+        def replace(entry):  # after the broken first answer, before the resume
+            self._stamp_end(entry)
+            if entry.get("fault") == "reset_mid_body":
+                a._content, a._sha256, a.etag = new, None, '"replaced"'
+        self.gh.on_request = replace
+        dest = self.mkdir("dest")
+        self.get_ok(self.version(r), dest=dest)
+        with open(os.path.join(dest, "tool.bin"), "rb") as fp:
+            got = fp.read()
+        self.assertEqual(got, new, "spliced from two versions")
+        log = [e for e in self.asset_log() if e["method"] == "GET"]
+        self.assertEqual([e["status"] for e in log], [200, 200], log)
+
 
 class TestDigest(GitHubCase):
     def test_malformed_digest_is_an_error_naming_the_asset(self):
