@@ -1100,7 +1100,7 @@ static int mp_hash_parts(struct s3_mp *m, struct err *err)
     m->part_hex = (const char(*)[65])m->own_hex;
     int rc = chunk && m->own_hex ? 0 : s3_oom(err);
     for (int i = 0; rc == 0 && i < m->n_parts; i++) {
-        struct sha256 h;
+        struct sha256 h = {0};
         int64_t at = (int64_t)i * m->part_size, end = at + m->part_size;
         end = end > m->size ? m->size : end;
         if (sha256_init(&h) < 0)
@@ -1129,7 +1129,7 @@ static int mp_checksums(struct s3_mp *m, struct err *err)
 {
     if (!m->c->cfg->checksum_sha256)
         return 0;
-    struct sha256 h;
+    struct sha256 h = {0};
     char hex[65];
     m->part_b64 = calloc((size_t)m->n_parts, sizeof(*m->part_b64));
     if (!m->part_b64 || sha256_init(&h) < 0)
