@@ -3,6 +3,7 @@
 #include "resource.h"
 #include "listing.h"
 #include "log.h"
+#include "signals.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -151,5 +152,6 @@ int resource_main_dir(enum request_kind kind, int argc, char **argv, const char 
         log_error("usage: %s %s, request JSON on stdin", argv[0], usage);
         return 2;
     }
+    signals_install(); /* in and out clean up after SIGTERM / SIGINT */
     return resource_main(kind, argv[1], fn);
 }
