@@ -101,7 +101,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
  * repository (release) or Sigstore's public good (verify-bundle), cached in
  * $XDG_CACHE_HOME or ~/.cache/github-release-mirror/tuf. Test knobs:
  * GRM_TUF_{GITHUB,SIGSTORE}_{URL,ROOT} (the repository, an initial root). */
-static int tuf_root(int sigstore, struct buf *out, struct err *err)
+static int tuf_root(int sigstore, char **json, struct err *err)
 {
     const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
     char dir[1024] = "";
@@ -115,13 +115,7 @@ static int tuf_root(int sigstore, struct buf *out, struct err *err)
                             dir);
     else
         attest_tuf_github(&t, getenv("GRM_TUF_GITHUB_URL"), getenv("GRM_TUF_GITHUB_ROOT"), dir);
-    char *json;
-    if (attest_tuf_trusted_root(&t, NULL, &json, err) < 0)
-        return -1;
-    buf_free(out);
-    out->ptr = json;
-    out->len = out->cap = strlen(json);
-    return 0;
+    return attest_tuf_trusted_root(&t, NULL, json, err);
 }
 
 /* The trusted root: --trusted-root F, else through TUF (tuf_root). */
@@ -129,14 +123,18 @@ static int load_root(const struct opts *o, int sigstore, struct trusted_root *tr
                      struct err *err)
 {
     struct buf b = BUF_INIT(0);
+    char *json = NULL;
+    int rc;
     *code = EXIT_USAGE;
     if (o->trusted_root && read_file(o->trusted_root, &b, err) < 0)
         return -1;
     *code = EXIT_NOT_VERIFIED;
-    if (!o->trusted_root && tuf_root(sigstore, &b, err) < 0)
-        return -1;
-    int rc = trusted_root_parse(b.ptr, b.len, tr, err);
+    if (o->trusted_root)
+        rc = trusted_root_parse(b.ptr, b.len, tr, err);
+    else if ((rc = tuf_root(sigstore, &json, err)) == 0)
+        rc = trusted_root_parse(json, strlen(json), tr, err);
     buf_free(&b);
+    free(json);
     return rc;
 }
 
