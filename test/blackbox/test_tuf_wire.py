@@ -181,6 +181,13 @@ class TestInRefused(InTufCase):
         repo.tamper_target(same_length=False)
         self.assertRefused(self.tuf_get(repo, dest), dest, "trusted_root.json", "larger than")
 
+    def test_signed_target_not_a_trusted_root(self):
+        self.text = '{"mediaType": "application/vnd.dev.sigstore.trustedroot+json;version=0.1",' \
+            ' "certificateAuthorities": 1}\n'
+        repo = self.repo()
+        dest = self.mkdir("got")
+        self.assertRefused(self.tuf_get(repo, dest), dest)
+
     def test_expired_timestamp(self):
         repo = self.repo(ts_expires=T.PAST)
         dest = self.mkdir("got")
