@@ -438,7 +438,8 @@ static int fetch_steps(struct fetch *f, const char *dest, struct err *err)
     if (!f->commit_sha)
         log_warn("tag \"%s\" does not exist in %s/%s yet; commit_sha is empty", f->rel.tag,
                  r->req.source.owner, r->req.source.repository);
-    if (attest_get_release(&r->gh, &r->req.source, &f->rel, f->commit_sha, &f->att, err) < 0)
+    if (attest_get_release(&r->gh, &r->req.source, &r->tuf, &f->rel, f->commit_sha, &f->att, err) <
+        0)
         return -1;
     fetch_attested_digests(f);
     if (r->req.get.skip_download) {
