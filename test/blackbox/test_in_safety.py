@@ -37,16 +37,21 @@ class TestTempDir(GitHubCase):
         seen = []
 
         def watch():
+            # the directory exists a moment before its first file: watch until
+            # a snapshot shows something inside it (or anything else appears)
             deadline = time.time() + 30
             while time.time() < deadline and not seen:
-                names = os.listdir(dest)
-                if names:
-                    for n in names:
+                snap = []
+                for n in os.listdir(dest):
+                    try:
                         st = os.lstat(os.path.join(dest, n))
                         inner = (os.listdir(os.path.join(dest, n))
                                  if stat.S_ISDIR(st.st_mode) else None)
-                        seen.append((n, stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode),
-                                     inner))
+                    except FileNotFoundError:
+                        continue
+                    snap.append((n, stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode), inner))
+                if snap and (len(snap) > 1 or snap[0][3] != []):
+                    seen.extend(snap)
                 time.sleep(0.02)
 
         t = threading.Thread(target=watch)
