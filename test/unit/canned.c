@@ -2,13 +2,16 @@
  * (headers and body, read the way libcurl would) and picks its rule;
  * perform() answers every started attempt through the same entry points
  * libcurl's callbacks use (http_transport.h). */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "canned.h"
 #include "http_transport.h"
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void *canned_grow(void *p, size_t *cap, size_t need, size_t size)
@@ -337,11 +340,34 @@ void canned_stdin(const char *json)
     unlink(path);
 }
 
+static char *canned_dirs[64];
+static size_t canned_n_dirs;
+
+static int canned_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    remove(path); /* best effort: a test's leftovers are not its result */
+    return 0;
+}
+
+/* At exit: remove every directory canned_tmpdir made, with what is in it. */
+static void canned_remove_dirs(void)
+{
+    for (size_t i = 0; i < canned_n_dirs; i++) {
+        nftw(canned_dirs[i], canned_rm, 16, FTW_DEPTH | FTW_PHYS);
+        free(canned_dirs[i]);
+    }
+    canned_n_dirs = 0;
+}
+
 char *canned_tmpdir(int as_tmpdir)
 {
     char path[] = "/tmp/grm-canned-XXXXXX";
-    if (!mkdtemp(path))
+    if (canned_n_dirs == sizeof(canned_dirs) / sizeof(canned_dirs[0]) || !mkdtemp(path))
         abort();
+    if (canned_n_dirs == 0)
+        atexit(canned_remove_dirs);
+    canned_dirs[canned_n_dirs++] = canned_dup(path);
     if (as_tmpdir)
         setenv("TMPDIR", path, 1);
     return canned_dup(path);

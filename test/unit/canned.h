@@ -86,7 +86,8 @@ void canned_forget(struct canned *c);
 
 /* Make json the process's stdin (what resource_open reads); aborts on failure. */
 void canned_stdin(const char *json);
-/* A fresh directory (malloced path); with as_tmpdir also $TMPDIR. Aborts on failure. */
+/* A fresh directory (malloced path), removed with its contents at exit; with
+ * as_tmpdir also $TMPDIR. Aborts on failure. */
 char *canned_tmpdir(int as_tmpdir);
 /* A GitHub release object as JSON text (malloced): id, tag, published_at,
  * and assets, a JSON array text (NULL: []). */
