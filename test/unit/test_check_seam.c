@@ -77,7 +77,7 @@ static void test_paging(void)
     struct canned c;
     canned_init(&c);
     canned_install(&c);
-    canned_tmpdir(1);
+    free(canned_tmpdir(1));
     char *p1 = page(5, 4), *p2 = page(3, 2);
     canned_add(&c, "GET", PAGE1, 200,
                "Link: <" PAGE2 ">; rel=\"next\", <" PAGE2 ">; rel=\"last\"\n", p1);
@@ -102,7 +102,7 @@ static void test_thousand_result_stop(void)
     struct canned c;
     canned_init(&c);
     canned_install(&c);
-    canned_tmpdir(1);
+    free(canned_tmpdir(1));
     char *p1 = page(9, 8);
     canned_add(&c, "GET", PAGE1, 200, "Link: <" PAGE2 ">; rel=\"next\"\n", p1);
     canned_add(&c, "GET", PAGE2, 422, "Content-Type: application/json\n",
@@ -123,7 +123,7 @@ static void test_etag_warm_path(void)
     struct canned c;
     canned_init(&c);
     canned_install(&c);
-    canned_tmpdir(1);
+    free(canned_tmpdir(1));
     char *p1 = page(3, 1);
     struct canned_rule *r304 = canned_add(&c, "GET", PAGE1, 304, "ETag: \"e1\"\n", NULL);
     canned_need(r304, "If-None-Match: \"e1\"");
@@ -163,7 +163,7 @@ static void test_retries(void)
         struct canned c;
         canned_init(&c);
         canned_install(&c);
-        canned_tmpdir(1);
+        free(canned_tmpdir(1));
         struct canned_rule *bad = kinds[i].error != CURLE_OK
                                       ? canned_add_error(&c, "GET", PAGE1, kinds[i].error)
                                       : canned_add(&c, "GET", PAGE1, kinds[i].status,
@@ -187,7 +187,7 @@ static void test_giving_up(void)
     struct canned c;
     canned_init(&c);
     canned_install(&c);
-    canned_tmpdir(1);
+    free(canned_tmpdir(1));
     canned_add_error(&c, "GET", PAGE1, CURLE_COULDNT_CONNECT);
     char *got = run_check(REQUEST);
     CHECK(strncmp(got, "error: ", 7) == 0 && strstr(got, "gave up after 3 attempts"));
@@ -197,7 +197,7 @@ static void test_giving_up(void)
 
     canned_init(&c);
     canned_install(&c);
-    canned_tmpdir(1);
+    free(canned_tmpdir(1));
     canned_add(&c, "GET", PAGE1, 404, NULL, "{\"message\":\"Not Found\"}");
     got = run_check(REQUEST);
     CHECK(strstr(got, "repository o/r not found") != NULL);
