@@ -72,8 +72,7 @@ static int run_out(const char *request, const char *sources, struct err *err)
     return rc;
 }
 
-#define LIST_REPO "https://s3.example.test/bkt?list-type=2&prefix=o%2Fr%2F&delimiter=%2F*"
-#define LIST_OF(tag) "https://s3.example.test/bkt?list-type=2&prefix=o%2Fr%2F" tag "%2F*"
+#define LIST_REPO "https://s3.example.test/bkt?list-type=2&prefix=o%2Fr%2F*"
 #define XML_HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 #define RUN_OUT(params)                                                                            \
     run_out(REQUEST_HEAD "\"params\":{\"from\":\"rel\"" params "}}", sources, &err)
@@ -140,7 +139,9 @@ static void test_plan(void)
     m = sent_json(&c, S3 "o/r/latest.json");
     CHECK_STR(json_string_value(json_object_get(m, "tag")), "v2.0.0");
     json_decref(m);
-    /* no request before the plan's last step goes to keep_versions' listing */
+    const struct canned_request *latest = canned_find(&c, "PUT", S3 "o/r/latest.json", 0);
+    CHECK(latest && canned_req_header(latest, "if-none-match", v, sizeof(v)) && !strcmp(v, "*"));
+    /* without keep_versions nothing is listed */
     CHECK(canned_count(&c, "GET", LIST_REPO) == 0);
     canned_cleanup(&c);
     free(sources);
@@ -154,7 +155,7 @@ static void test_latest_newer(void)
     canned_install(&c);
     char *sources = make_sources();
     canned_add(&c, "HEAD", "*", 404, NULL, NULL);
-    canned_add(&c, "GET", S3 "o/r/latest.json", 200, NULL,
+    canned_add(&c, "GET", S3 "o/r/latest.json", 200, "ETag: \"L1\"\n",
                "{\"tag\":\"v3.0.0\",\"id\":\"300\",\"timestamp\":\"2026-03-01T00:00:00Z\"}");
     script_bucket(&c);
     struct err err = {""};
@@ -165,67 +166,107 @@ static void test_latest_newer(void)
     free(sources);
 }
 
-/* An old release's manifest, its file under a key outside its prefix too. */
-static void script_old(struct canned *c, const char *tag, const char *id)
-{
-    char url[256], body[1024];
-    snprintf(url, sizeof(url), S3 "o/r/%s/release.json", tag);
-    snprintf(body, sizeof(body),
-             "{\"owner\":\"o\",\"repository\":\"r\",\"tag\":\"%s\",\"id\":\"%s\","
-             "\"timestamp\":\"2026-01-01T00:00:00Z\",\"files\":[{\"name\":\"x\","
-             "\"key\":\"elsewhere/%s/x\"}]}",
-             tag, id, tag);
-    canned_add(c, "GET", url, 200, NULL, body);
-    snprintf(url, sizeof(url), "https://s3.example.test/bkt?list-type=2&prefix=o%%2Fr%%2F%s%%2F*",
-             tag);
-    snprintf(body, sizeof(body),
-             XML_HEAD "<ListBucketResult><Name>bkt</Name><IsTruncated>false</IsTruncated>"
-                      "<Contents><Key>o/r/%s/release.json</Key><Size>9</Size></Contents>"
-                      "<Contents><Key>o/r/%s/SHA256SUMS</Key><Size>9</Size></Contents>"
-                      "</ListBucketResult>",
-             tag, tag);
-    canned_add(c, "GET", url, 200, NULL, body);
-}
-
-/* keep_versions 2 over v1.0.0, v1.5.0, v2.0.0 (this one) and a prefix with
- * no manifest: v1.0.0 alone goes, all its keys in one DeleteObjects. */
-static void test_retention(void)
+/* latest.json is written on condition that it is what was read; a lost race
+ * (412) reads it again and writes again. */
+static void test_latest_conditional(void)
 {
     struct canned c;
     canned_init(&c);
     canned_install(&c);
     char *sources = make_sources();
     canned_add(&c, "HEAD", "*", 404, NULL, NULL);
-    canned_add(&c, "GET", LIST_REPO, 200, NULL,
-               XML_HEAD "<ListBucketResult><Name>bkt</Name><IsTruncated>false</IsTruncated>"
-                        "<Contents><Key>o/r/latest.json</Key><Size>9</Size></Contents>"
-                        "<CommonPrefixes><Prefix>o/r/junk/</Prefix></CommonPrefixes>"
-                        "<CommonPrefixes><Prefix>o/r/v1.0.0/</Prefix></CommonPrefixes>"
-                        "<CommonPrefixes><Prefix>o/r/v1.5.0/</Prefix></CommonPrefixes>"
-                        "<CommonPrefixes><Prefix>o/r/v2.0.0/</Prefix></CommonPrefixes>"
-                        "</ListBucketResult>");
-    script_old(&c, "v1.0.0", "100");
-    script_old(&c, "v1.5.0", "150");
-    script_old(&c, "v2.0.0", "200");
-    canned_add(&c, "GET", S3 "o/r/junk/release.json", 404, NULL,
-               XML_HEAD "<Error><Code>NoSuchKey</Code></Error>");
-    canned_add(&c, "POST", "https://s3.example.test/bkt?delete", 200, NULL,
+    canned_times(
+        canned_add(&c, "GET", S3 "o/r/latest.json", 200, "ETag: \"L1\"\n",
+                   "{\"tag\":\"v1.0.0\",\"id\":\"100\",\"timestamp\":\"2026-01-01T00:00:00Z\"}"),
+        1);
+    canned_add(&c, "GET", S3 "o/r/latest.json", 200, "ETag: \"L2\"\n",
+               "{\"tag\":\"v1.1.0\",\"id\":\"110\",\"timestamp\":\"2026-01-02T00:00:00Z\"}");
+    struct canned_rule *lost =
+        canned_add(&c, "PUT", S3 "o/r/latest.json", 412, NULL,
+                   XML_HEAD "<Error><Code>PreconditionFailed</Code></Error>");
+    canned_need(lost, "If-Match: \"L1\"");
+    script_bucket(&c);
+    struct err err = {""};
+    int rc = RUN_OUT("");
+    if (rc < 0)
+        fprintf(stderr, "out: %s\n", err.msg);
+    CHECK(rc == 0);
+    CHECK(canned_count(&c, "GET", S3 "o/r/latest.json") == 2);
+    CHECK(canned_count(&c, "PUT", S3 "o/r/latest.json") == 2);
+    char v[64];
+    const struct canned_request *put = canned_find(&c, "PUT", S3 "o/r/latest.json", 1);
+    CHECK(put && canned_req_header(put, "if-match", v, sizeof(v)) && !strcmp(v, "\"L2\""));
+    json_t *m = put ? json_loads(buf_str(&put->body), 0, NULL) : NULL;
+    CHECK_STR(json_string_value(json_object_get(m, "tag")), "v2.0.0");
+    json_decref(m);
+    canned_cleanup(&c);
+    free(sources);
+}
+
+/* An old release's manifest naming keys (files[].key). */
+static void script_old(struct canned *c, const char *tag, const char *id, const char *keys)
+{
+    char url[256], body[1024];
+    snprintf(url, sizeof(url), S3 "o/r/%s/release.json", tag);
+    snprintf(body, sizeof(body),
+             "{\"owner\":\"o\",\"repository\":\"r\",\"tag\":\"%s\",\"id\":\"%s\","
+             "\"timestamp\":\"2026-01-01T00:00:00Z\",\"files\":[%s]}",
+             tag, id, keys);
+    canned_add(c, "GET", url, 200, NULL, body);
+}
+
+#define KEY(k) "<Contents><Key>" k "</Key><Size>9</Size></Contents>"
+#define LISTING(keys)                                                                              \
+    XML_HEAD "<ListBucketResult><Name>bkt</Name><IsTruncated>false</IsTruncated>" keys             \
+             "</ListBucketResult>"
+
+static void script_retention(struct canned *c, const char *listing)
+{
+    canned_add(c, "HEAD", "*", 404, NULL, NULL);
+    canned_add(c, "GET", "https://s3.example.test/bkt?versioning", 200, NULL,
+               XML_HEAD "<VersioningConfiguration/>");
+    canned_add(c, "GET", LIST_REPO, 200, NULL, listing);
+    canned_add(c, "POST", "https://s3.example.test/bkt?delete", 200, NULL,
                XML_HEAD "<DeleteResult></DeleteResult>");
+}
+
+/* keep_versions 2 over v1.0.0, v1.5.0, v2.0.0 (this one) and a release.json
+ * that is no manifest of this resource: v1.0.0 alone goes, its keys first
+ * (but not the one v1.5.0 still names), its manifest last. */
+static void test_retention(void)
+{
+    struct canned c;
+    canned_init(&c);
+    canned_install(&c);
+    char *sources = make_sources();
+    script_retention(
+        &c, LISTING(KEY("o/r/latest.json") KEY("o/r/junk/release.json") KEY("o/r/v1.0.0/SHA256SUMS")
+                        KEY("o/r/v1.0.0/release.json") KEY("o/r/v1.0.0/x.bin")
+                            KEY("o/r/v1.5.0/SHA256SUMS") KEY("o/r/v1.5.0/release.json")
+                                KEY("o/r/v2.0.0/release.json") KEY("shared/common.bin")));
+    script_old(&c, "v1.0.0", "100",
+               "{\"name\":\"x.bin\",\"key\":\"o/r/v1.0.0/x.bin\"},"
+               "{\"name\":\"common.bin\",\"key\":\"shared/common.bin\"}");
+    script_old(&c, "v1.5.0", "150", "{\"name\":\"common.bin\",\"key\":\"shared/common.bin\"}");
+    script_old(&c, "v2.0.0", "200", "");
+    canned_add(&c, "GET", S3 "o/r/junk/release.json", 200, NULL, "{\"tag\":\"v9.9.9\"}");
     script_bucket(&c);
     struct err err = {""};
     int rc = RUN_OUT(",\"keep_versions\":2");
     if (rc < 0)
         fprintf(stderr, "out: %s\n", err.msg);
     CHECK(rc == 0);
-    CHECK(canned_count(&c, "POST", NULL) == 1);
-    const char *del = sent(&c, "POST", "https://s3.example.test/bkt?delete");
-    CHECK(del && strstr(del, "<Key>o/r/v1.0.0/release.json</Key>"));
-    CHECK(del && strstr(del, "<Key>o/r/v1.0.0/SHA256SUMS</Key>"));
-    CHECK(del && strstr(del, "<Key>elsewhere/v1.0.0/x</Key>"));
-    CHECK(del && !strstr(del, "v1.5.0") && !strstr(del, "v2.0.0") && !strstr(del, "junk"));
-    /* the listing of what is deleted, and nothing listed of what is kept */
-    CHECK(canned_count(&c, "GET", LIST_OF("v1.0.0")) == 1);
-    CHECK(canned_count(&c, "GET", LIST_OF("v1.5.0")) == 0);
+    CHECK(canned_count(&c, "POST", NULL) == 2);
+    const char *keys =
+        canned_find(&c, "POST", NULL, 0) ? buf_str(&canned_find(&c, "POST", NULL, 0)->body) : NULL;
+    const char *manifest =
+        canned_find(&c, "POST", NULL, 1) ? buf_str(&canned_find(&c, "POST", NULL, 1)->body) : NULL;
+    CHECK(keys && strstr(keys, "<Key>o/r/v1.0.0/SHA256SUMS</Key>"));
+    CHECK(keys && strstr(keys, "<Key>o/r/v1.0.0/x.bin</Key>"));
+    CHECK(keys && !strstr(keys, "common.bin") && !strstr(keys, "release.json"));
+    CHECK(keys && !strstr(keys, "v1.5.0") && !strstr(keys, "v2.0.0") && !strstr(keys, "junk"));
+    CHECK(manifest && strstr(manifest, "<Key>o/r/v1.0.0/release.json</Key>"));
+    CHECK(manifest && !strstr(manifest, "SHA256SUMS") && !strstr(manifest, "x.bin"));
     canned_cleanup(&c);
     free(sources);
 }
@@ -238,19 +279,18 @@ static void test_retention_keeps_this_one(void)
     canned_init(&c);
     canned_install(&c);
     char *sources = make_sources();
-    canned_add(&c, "HEAD", "*", 404, NULL, NULL);
-    canned_add(&c, "GET", LIST_REPO, 200, NULL,
-               XML_HEAD "<ListBucketResult><Name>bkt</Name><IsTruncated>false</IsTruncated>"
-                        "<CommonPrefixes><Prefix>o/r/v2.0.0/</Prefix></CommonPrefixes>"
-                        "<CommonPrefixes><Prefix>o/r/v10.0.0/</Prefix></CommonPrefixes>"
-                        "</ListBucketResult>");
-    script_old(&c, "v2.0.0", "200");
-    script_old(&c, "v10.0.0", "1000");
-    canned_add(&c, "GET", S3 "o/r/latest.json", 200, NULL,
+    script_retention(&c, LISTING(KEY("o/r/v10.0.0/release.json") KEY("o/r/v2.0.0/release.json")));
+    script_old(&c, "v2.0.0", "200", "");
+    script_old(&c, "v10.0.0", "1000", "");
+    canned_add(&c, "GET", S3 "o/r/latest.json", 200, "ETag: \"L1\"\n",
                "{\"tag\":\"v10.0.0\",\"id\":\"1000\",\"timestamp\":\"2026-03-01T00:00:00Z\"}");
     script_bucket(&c);
     struct err err = {""};
-    CHECK(RUN_OUT(",\"keep_versions\":1") == 0);
+    int rc = RUN_OUT(",\"keep_versions\":1");
+    if (rc < 0)
+        fprintf(stderr, "out: %s\n", err.msg);
+    CHECK(rc == 0);
+    CHECK(canned_count(&c, "GET", LIST_REPO) == 1);
     CHECK(canned_count(&c, "POST", NULL) == 0);
     CHECK(canned_count(&c, "PUT", S3 "o/r/latest.json") == 0);
     canned_cleanup(&c);
@@ -263,6 +303,7 @@ int main(void)
     free(canned_tmpdir(1));
     test_plan();
     test_latest_newer();
+    test_latest_conditional();
     test_retention();
     test_retention_keeps_this_one();
     return TEST_DONE();
