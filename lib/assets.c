@@ -1,7 +1,6 @@
 /* assets.c - asset selection, name safety and verified, resumable
  * downloads (see assets.h). */
 #include "assets.h"
-#include "http_internal.h"
 #include "log.h"
 
 #include <errno.h>

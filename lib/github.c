@@ -2,7 +2,6 @@
  * releases, assets and tag-to-commit resolution (see github.h). */
 #include "github.h"
 #include "buf.h"
-#include "http_internal.h"
 #include "log.h"
 
 #include <ctype.h>

@@ -1,6 +1,7 @@
-/* http.c - one attempt of a transfer: libcurl easy-handle setup, the body and
- * header callbacks, progress lines and debug logging (see http.h; the retry
- * loop lives in http_run.c). */
+/* http.c - one attempt of a transfer: the response handling every transport
+ * feeds (http_transport.h), progress lines and debug logging, and the libcurl
+ * transport: easy-handle setup and the curl_multi driver (see http.h; the
+ * retry loop lives in http_run.c). */
 #include "http.h"
 #include "http_internal.h"
 #include "log.h"
@@ -46,9 +47,8 @@ void http_xfer_init(struct http_xfer *x, const char *method, const char *url)
 
 void http_xfer_cleanup(struct http_xfer *x)
 {
-    if (x->easy)
-        curl_easy_cleanup(x->easy);
-    x->easy = NULL;
+    if (x->ops)
+        x->ops->release(x);
     curl_slist_free_all(x->sent_headers);
     x->sent_headers = NULL;
     free(x->cur_url);
@@ -226,16 +226,14 @@ static void http_ack_headers(const struct http_xfer *x)
 #endif
 }
 
-static size_t http_on_header(char *data, size_t size, size_t nmemb, void *userp)
+int http_transport_header(struct http_xfer *x, const char *data, size_t n)
 {
-    struct http_xfer *x = userp;
-    size_t n = size * nmemb;
     if (n >= 5 && strncmp(data, "HTTP/", 5) == 0)
         buf_reset(&x->header_buf);
     if ((n == 2 && data[0] == '\r') || (n == 1 && data[0] == '\n'))
         http_ack_headers(x);
     if (buf_add(&x->header_buf, data, n) < 0)
-        return 0;
+        return -1;
     if (log_debug_enabled() && n > 2) {
         /* a redirect's query holds the download host's signature: not logged */
         size_t shown = n - 2;
@@ -244,45 +242,39 @@ static size_t http_on_header(char *data, size_t size, size_t nmemb, void *userp)
             shown = (size_t)(q - data);
         log_debug("< %.*s", (int)shown, data);
     }
-    return n;
+    return 0;
 }
 
-static size_t http_on_body(char *data, size_t size, size_t nmemb, void *userp)
+int http_transport_body(struct http_xfer *x, long status, const char *data, size_t n)
 {
-    struct http_xfer *x = userp;
-    size_t n = size * nmemb;
-    long status = 0;
-    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
     x->status = status;
     if (status >= 200 && status < 300 && x->write) {
         if (x->write(x, x->ctx, data, n) < 0)
-            return 0;
+            return -1;
         http_progress(x, (int64_t)n);
-        return n;
+        return 0;
     }
     if (status >= 300 && status < 400)
-        return n; /* redirect bodies are dropped */
+        return 0; /* redirect bodies are dropped */
     size_t cap = status >= 200 && status < 300 ? (x->body_max ? x->body_max : HTTP_BODY_MAX_DEFAULT)
                                                : HTTP_ERROR_BODY_MAX;
     if (x->body_buf.len + n > cap) {
         if (status >= 300)
-            return n; /* keep the head of an error body, drop the rest */
+            return 0; /* keep the head of an error body, drop the rest */
         http_xfer_fail(x, "%s %s: HTTP %ld: response is larger than %zu bytes",
                        x->method ? x->method : "GET", http_log_url(x), status, cap);
-        return 0;
+        return -1;
     }
     x->body_buf.max = cap;
     if (buf_add(&x->body_buf, data, n) < 0) {
         http_xfer_fail(x, "out of memory reading %s", http_log_url(x));
-        return 0;
+        return -1;
     }
-    return n;
+    return 0;
 }
 
-static size_t http_on_read(char *data, size_t size, size_t nmemb, void *userp)
+long http_transport_read(struct http_xfer *x, char *data, size_t want)
 {
-    struct http_xfer *x = userp;
-    size_t want = size * nmemb;
     if (x->upload_len > 0 && x->upload_fd >= 0) {
         int64_t left = x->upload_len - x->upload_pos;
         if (left <= 0)
@@ -296,18 +288,19 @@ static size_t http_on_read(char *data, size_t size, size_t nmemb, void *userp)
         if (got <= 0) {
             http_xfer_fail(x, "cannot read upload body: %s",
                            got < 0 ? strerror(errno) : "file shrank");
-            return CURL_READFUNC_ABORT;
+            return -1;
         }
         x->upload_pos += got;
         http_progress(x, got);
-        return (size_t)got;
+        return (long)got;
     }
     size_t left = x->body_len - (size_t)x->upload_pos;
     if (want > left)
         want = left;
-    memcpy(data, (const char *)x->body + x->upload_pos, want);
+    if (want)
+        memcpy(data, (const char *)x->body + x->upload_pos, want);
     x->upload_pos += (int64_t)want;
-    return want;
+    return (long)want;
 }
 
 int http_client_set_origin(struct http_client *c, const char *url, struct err *err)
@@ -363,6 +356,8 @@ static void http_debug_request(const struct http_xfer *x, const char *method)
             log_debug("> %s", h->data);
     }
 }
+
+static size_t http_on_read(char *data, size_t size, size_t nmemb, void *userp);
 
 static void http_set_method(struct http_xfer *x, CURL *e, const char *method)
 {
@@ -461,22 +456,15 @@ static int http_on_xferinfo(void *userp, curl_off_t dltotal, curl_off_t dlnow, c
 }
 
 /* The overall deadline and the minimum rate of this attempt. */
-static int http_set_limits(struct http_client *c, struct http_xfer *x, CURL *e)
+static void http_set_limits(struct http_client *c, struct http_xfer *x, CURL *e)
 {
-    x->attempt_start_ms = http_now_ms();
-    x->too_slow = 0;
-    if (x->deadline_at_ms) {
-        int64_t left = x->deadline_at_ms - x->attempt_start_ms;
-        if (left <= 0)
-            return -1;
-        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)left);
-    }
+    if (x->deadline_at_ms)
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(x->deadline_at_ms - x->attempt_start_ms));
     if (x->min_rate > 0 && c->min_rate_grace > 0) {
         curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, http_on_xferinfo);
         curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);
         curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
     }
-    return 0;
 }
 
 int http_attempt_start(struct http_client *c, struct http_xfer *x)
@@ -491,10 +479,54 @@ int http_attempt_start(struct http_client *c, struct http_xfer *x)
         return -1;
     if (http_build_headers(c, x) < 0)
         return http_xfer_fail(x, "out of memory");
+    x->client = c;
+    x->attempt_start_ms = http_now_ms();
+    x->too_slow = 0;
+    if (x->deadline_at_ms && x->deadline_at_ms - x->attempt_start_ms <= 0)
+        return http_xfer_fail(x, "%s %s: no complete response within %ld s", method,
+                              http_log_url(x), x->deadline_s);
+    if (x->ops && x->ops != c->ops)
+        x->ops->release(x); /* another client's transport ran it before */
+    x->ops = c->ops;
+    if (c->ops->start(c, x) < 0)
+        return -1;
+    if (!x->start_ms) {
+        x->start_ms = http_now_ms();
+        x->last_progress_ms = x->start_ms;
+    }
+    http_debug_request(x, method);
+    return 0;
+}
+
+/* ---- the libcurl transport ---- */
+
+static size_t http_on_header(char *data, size_t size, size_t nmemb, void *userp)
+{
+    size_t n = size * nmemb;
+    return http_transport_header(userp, data, n) < 0 ? 0 : n;
+}
+
+static size_t http_on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+    struct http_xfer *x = userp;
+    size_t n = size * nmemb;
+    long status = 0;
+    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+    return http_transport_body(x, status, data, n) < 0 ? 0 : n;
+}
+
+static size_t http_on_read(char *data, size_t size, size_t nmemb, void *userp)
+{
+    long got = http_transport_read(userp, data, size * nmemb);
+    return got < 0 ? CURL_READFUNC_ABORT : (size_t)got;
+}
+
+static int http_curl_start(struct http_client *c, struct http_xfer *x)
+{
+    const char *method = x->method ? x->method : "GET";
     if (!x->easy && !(x->easy = curl_easy_init()))
         return http_xfer_fail(x, "cannot create a curl handle");
     CURL *e = x->easy;
-    x->client = c;
     curl_easy_reset(e);
     curl_easy_setopt(e, CURLOPT_URL, x->cur_url);
     curl_easy_setopt(e, CURLOPT_PRIVATE, x);
@@ -522,13 +554,72 @@ int http_attempt_start(struct http_client *c, struct http_xfer *x)
     http_set_method(x, e, method);
     if (http_set_tls(c, x, e) < 0)
         return http_xfer_fail(x, "out of memory");
-    if (http_set_limits(c, x, e) < 0)
-        return http_xfer_fail(x, "%s %s: no complete response within %ld s", method,
-                              http_log_url(x), x->deadline_s);
-    if (!x->start_ms) {
-        x->start_ms = http_now_ms();
-        x->last_progress_ms = x->start_ms;
-    }
-    http_debug_request(x, method);
+    http_set_limits(c, x, e);
+    if (curl_multi_add_handle(c->multi, e) != CURLM_OK)
+        return http_xfer_fail(x, "%s %s: no response: cannot start the transfer", method,
+                              http_log_url(x));
     return 0;
 }
+
+/* Finished transfers, reported in the order libcurl gives them. */
+static int http_curl_perform(struct http_client *c, http_attempt_done_fn done, void *arg, char *why,
+                             size_t n)
+{
+    int still = 0, left, reaped = 0;
+    CURLMcode mrc = curl_multi_perform(c->multi, &still);
+    if (mrc != CURLM_OK) {
+        snprintf(why, n, "curl_multi_perform failed: %s", curl_multi_strerror(mrc));
+        return -1;
+    }
+    CURLMsg *m;
+    while ((m = curl_multi_info_read(c->multi, &left))) {
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        struct http_xfer *x = NULL;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+        CURLcode rc = m->data.result;
+        curl_multi_remove_handle(c->multi, m->easy_handle);
+        curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
+        done(c, x, rc, arg);
+        reaped++;
+    }
+    return reaped;
+}
+
+static int http_curl_wait(struct http_client *c, int wait_ms, char *why, size_t n)
+{
+    CURLMcode mrc = curl_multi_poll(c->multi, NULL, 0, wait_ms, NULL);
+    if (mrc == CURLM_OK)
+        return 0;
+    snprintf(why, n, "curl_multi_poll failed: %s", curl_multi_strerror(mrc));
+    return -1;
+}
+
+static const char *http_curl_redirect_url(struct http_xfer *x)
+{
+    char *loc = NULL;
+    curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &loc);
+    return loc;
+}
+
+static void http_curl_stop(struct http_client *c, struct http_xfer *x)
+{
+    curl_multi_remove_handle(c->multi, x->easy);
+}
+
+static void http_curl_release(struct http_xfer *x)
+{
+    if (x->easy)
+        curl_easy_cleanup(x->easy);
+    x->easy = NULL;
+}
+
+const struct http_transport_ops http_curl_transport = {
+    .name = "libcurl",
+    .start = http_curl_start,
+    .perform = http_curl_perform,
+    .wait = http_curl_wait,
+    .redirect_url = http_curl_redirect_url,
+    .stop = http_curl_stop,
+    .release = http_curl_release,
+};

@@ -44,9 +44,12 @@ struct http_client {
     long retry_base_ms;            /* first back-off step */
     int sockets[HTTP_MAX_SOCKETS]; /* the open connections' sockets (see http.c) */
     size_t n_sockets;
+    const struct http_transport_ops *ops; /* what carries attempts (http_transport.h) */
+    void *transport_ctx;                  /* the transport's, borrowed */
 };
 
 struct http_xfer;
+struct http_transport_ops;
 
 /* Called before every attempt (first try, retry, redirect hop); may change
  * headers or url. Return 0, or -1 after http_xfer_fail(). */
@@ -113,6 +116,8 @@ struct http_xfer {
     int too_slow;
     char log_url[1024]; /* cur_url without its query, for messages */
     char curl_errbuf[CURL_ERROR_SIZE];
+    const struct http_transport_ops *ops; /* the transport of the last attempt */
+    void *transport_data;                 /* that transport's per-transfer state */
 };
 
 /* Set defaults (timeouts, attempts, env overrides GRM_RETRY_BASE_MS,
@@ -158,5 +163,11 @@ struct curl_slist *http_add_header(struct curl_slist *list, const char *fmt, ...
 
 /* The User-Agent sent with every request. */
 const char *http_user_agent(void);
+
+/* Monotonic clock in milliseconds. */
+int64_t http_now_ms(void);
+/* url without its query (signed download URLs carry tokens there), cut to
+ * fit out (n > 0); a NULL url gives "". */
+void http_url_for_log(const char *url, char *out, size_t n);
 
 #endif

@@ -7,15 +7,13 @@
 #include <stdint.h>
 
 #include "http.h"
+#include "http_transport.h"
 
-/* Monotonic clock in milliseconds. */
-int64_t http_now_ms(void);
-/* Set up x->easy for the next attempt (calls x->prepare). 0, or -1 with x failed. */
+/* Set up the next attempt (calls x->prepare) and hand it to the client's
+ * transport. 0, or -1 with x failed. */
 int http_attempt_start(struct http_client *c, struct http_xfer *x);
 /* "scheme://host:port" of url into out; 0 or -1 when url does not parse. */
 int http_origin(const char *url, char *out, size_t n);
-/* url without its query (signed download URLs carry tokens there). */
-void http_url_for_log(const char *url, char *out, size_t n);
 /* x's current URL without its query, in x->log_url; valid until the next call. */
 const char *http_log_url(struct http_xfer *x);
 

@@ -1,5 +1,6 @@
-/* http_run.c - the scheduler behind http_run(): concurrency over one
- * curl_multi handle, and the retry policy (back-off with jitter for
+/* http_run.c - the scheduler behind http_run(): concurrency over the
+ * client's transport (http_transport.h; libcurl's curl_multi by default), and
+ * the retry policy (back-off with jitter for
  * connection errors and 5xx, waits for 429 / retry-after and exhausted rate
  * limits, redirects followed without leaking Authorization cross-host). */
 #include "http.h"
@@ -19,6 +20,16 @@
 #define HTTP_MAX_FREE_RETRIES 20
 
 enum { XS_PENDING, XS_WAITING, XS_RUNNING, XS_DONE, XS_FAILED };
+
+/* The transport http_client_init gives a client (http_transport_set_default). */
+static const struct http_transport_ops *http_default_ops = &http_curl_transport;
+static void *http_default_ctx;
+
+void http_transport_set_default(const struct http_transport_ops *ops, void *ctx)
+{
+    http_default_ops = ops ? ops : &http_curl_transport;
+    http_default_ctx = ops ? ctx : NULL;
+}
 
 static long http_env_long(const char *name, long fallback)
 {
@@ -46,6 +57,8 @@ int http_client_init(struct http_client *c, struct err *err)
     c->request_timeout = http_env_long("GRM_REQUEST_TIMEOUT", 120);
     c->min_rate = http_env_long("GRM_MIN_RATE", 1024);
     c->min_rate_grace = http_env_long("GRM_MIN_RATE_GRACE", 60);
+    c->ops = http_default_ops;
+    c->transport_ctx = http_default_ctx;
     srand((unsigned)(time(NULL) ^ (getpid() << 8)));
     return 0;
 }
@@ -175,9 +188,8 @@ static long http_rate_limit_wait(const struct http_xfer *x, char *why, size_t n)
 
 static int http_follow(struct http_xfer *x)
 {
-    char *loc = NULL;
+    const char *loc = x->ops->redirect_url(x);
     char from[512], to[512];
-    curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_URL, &loc);
     if (!loc) {
         http_fail_at(x, "redirect without a usable Location header", "");
         return -1;
@@ -261,7 +273,6 @@ static int http_finish_done(struct http_client *c, struct http_xfer *x)
 static int http_finish(struct http_client *c, struct http_xfer *x, CURLcode rc)
 {
     char why[256];
-    curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
     if (x->failed)
         return XS_FAILED;
     if (rc != CURLE_OK)
@@ -288,9 +299,6 @@ static int http_start(struct http_client *c, struct http_xfer *x)
     x->hop = 0;
     if (http_attempt_start(c, x) < 0)
         return XS_FAILED;
-    if (curl_multi_add_handle(c->multi, x->easy) != CURLM_OK) {
-        return http_fail_at(x, "cannot start the transfer", "");
-    }
     return XS_RUNNING;
 }
 
@@ -316,35 +324,23 @@ static void http_reset(struct http_xfer *x)
         http_xfer_fail(x, "out of memory");
 }
 
-/* A finished transfer needs its response, not its curl handle. */
+/* A finished transfer needs its response, not its transport state. */
 static void http_release_handle(struct http_xfer *x)
 {
-    curl_easy_cleanup(x->easy);
-    x->easy = NULL;
+    x->ops->release(x);
     curl_slist_free_all(x->sent_headers);
     x->sent_headers = NULL;
 }
 
-/* Pick up finished transfers; returns how many stopped running. */
-static int http_reap(struct http_client *c, struct http_xfer **fail)
+/* A finished attempt, from the transport (arg: the run's first failure). */
+static void http_reap(struct http_client *c, struct http_xfer *x, CURLcode rc, void *arg)
 {
-    int left, reaped = 0;
-    CURLMsg *m;
-    while ((m = curl_multi_info_read(c->multi, &left))) {
-        if (m->msg != CURLMSG_DONE)
-            continue;
-        struct http_xfer *x = NULL;
-        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-        CURLcode rc = m->data.result;
-        curl_multi_remove_handle(c->multi, m->easy_handle);
-        x->state = http_finish(c, x, rc);
-        if (x->state == XS_DONE || x->state == XS_FAILED)
-            http_release_handle(x); /* keep memory flat over thousands of parts */
-        if (x->state == XS_FAILED && !*fail)
-            *fail = x;
-        reaped++;
-    }
-    return reaped;
+    struct http_xfer **fail = arg;
+    x->state = http_finish(c, x, rc);
+    if (x->state == XS_DONE || x->state == XS_FAILED)
+        http_release_handle(x); /* keep memory flat over thousands of parts */
+    if (x->state == XS_FAILED && !*fail)
+        *fail = x;
 }
 
 /* Start what may start now; returns the delay until the next scheduled retry. */
@@ -372,13 +368,10 @@ static int64_t http_launch(struct http_client *c, struct http_xfer **xs, size_t 
     return next;
 }
 
-/* The multi handle failed: every running transfer is unfinished. Returns the
- * first one, failed with the libcurl reason. */
-static struct http_xfer *http_multi_failed(struct http_xfer **xs, size_t n, const char *what,
-                                           CURLMcode mrc)
+/* The transport failed: every running transfer is unfinished. Returns the
+ * first one, failed with the transport's reason. */
+static struct http_xfer *http_multi_failed(struct http_xfer **xs, size_t n, const char *why)
 {
-    char why[256];
-    snprintf(why, sizeof(why), "%s failed: %s", what, curl_multi_strerror(mrc));
     for (size_t i = 0; i < n; i++)
         if (xs[i]->state == XS_RUNNING) {
             http_fail_at(xs[i], why, "");
@@ -392,7 +385,7 @@ static void http_stop_all(struct http_client *c, struct http_xfer **xs, size_t n
 {
     for (size_t i = 0; i < n; i++) {
         if (xs[i]->state == XS_RUNNING)
-            curl_multi_remove_handle(c->multi, xs[i]->easy);
+            xs[i]->ops->stop(c, xs[i]);
         if (xs[i]->state != XS_DONE && xs[i]->state != XS_FAILED) {
             xs[i]->state = XS_FAILED;
             http_fail_at(xs[i], "cancelled after another transfer failed", "");
@@ -405,6 +398,7 @@ int http_run(struct http_client *c, struct http_xfer **xs, size_t n, int concurr
 {
     struct http_xfer *fail = NULL;
     int running = 0;
+    char why[256];
     for (size_t i = 0; i < n; i++) {
         http_reset(xs[i]);
         if (xs[i]->failed && !fail)
@@ -423,22 +417,19 @@ int http_run(struct http_client *c, struct http_xfer **xs, size_t n, int concurr
             usleep((useconds_t)(next > 1000 ? 1000000 : next * 1000));
             continue;
         }
-        int still = 0;
-        CURLMcode mrc = curl_multi_perform(c->multi, &still);
-        if (mrc != CURLM_OK) {
-            fail = http_multi_failed(xs, n, "curl_multi_perform", mrc);
+        int reaped = c->ops->perform(c, http_reap, &fail, why, sizeof(why));
+        if (reaped < 0) {
+            fail = http_multi_failed(xs, n, why);
             break;
         }
-        int reaped = http_reap(c, &fail);
         running -= reaped;
         if (fail)
             break;
         if (reaped)
             continue; /* start what may start now (or finish) before waiting */
         int wait_ms = next < 1000 ? (int)next : 1000;
-        mrc = curl_multi_poll(c->multi, NULL, 0, wait_ms, NULL);
-        if (mrc != CURLM_OK) {
-            fail = http_multi_failed(xs, n, "curl_multi_poll", mrc);
+        if (c->ops->wait(c, wait_ms, why, sizeof(why)) < 0) {
+            fail = http_multi_failed(xs, n, why);
             break;
         }
     }

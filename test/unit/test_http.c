@@ -2,7 +2,6 @@
  * header, ca_cert and insecure are bound to) and header lines built at their
  * exact length. */
 #include "http.h"
-#include "http_internal.h"
 #include "tap.h"
 
 #include <stdlib.h>
