@@ -12,6 +12,7 @@
 #include "certchain.h"
 #include "dsse.h"
 #include "rekor.h"
+#include "sct.h"
 #include "tsa.h"
 
 #define OID_FULCIO_ISSUER_V2 "1.3.6.1.4.1.57264.1.8"
@@ -204,6 +205,8 @@ static int verify_leaf(const struct sigstore_bundle *b, const struct trusted_roo
     for (size_t i = 0; i < n_times; i++)
         if (certchain_verify_fulcio(leaf, tr, times[i], err) < 0)
             goto out;
+    if (sct_verify_leaf(leaf, tr, err) < 0)
+        goto out;
     if (check_identity(leaf, id, res, err) < 0)
         goto out;
     if (!(*key = X509_get_pubkey(leaf))) {
