@@ -168,6 +168,8 @@ int rekor_checkpoint_parse(const char *note, size_t n, struct rekor_checkpoint *
 {
     const char *end = note + n, *p = note;
     memset(c, 0, sizeof(*c));
+    if (memchr(note, '\0', n))
+        return err_set(err, "tlog: the checkpoint holds a NUL byte");
     for (int i = 0; p < end && *p != '\n'; i++) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         if (!nl)
@@ -294,28 +296,38 @@ static void key_hint(const struct trusted_root_log *lg, EVP_PKEY *key, const cha
     memcpy(out, d, 4);
 }
 
-static int verify_checkpoint(const struct rekor_entry *e, const struct trusted_root_log *lg,
-                             EVP_PKEY *key, struct err *err)
+/* Some signature of the note has the key's hint and verifies. */
+static int note_signed_by(const char *note, const struct rekor_checkpoint *c,
+                          const struct trusted_root_log *lg, EVP_PKEY *key)
+{
+    for (size_t i = 0; i < c->n_sigs; i++) {
+        unsigned char hint[4];
+        key_hint(lg, key, c->sigs[i].name, hint);
+        if (memcmp(hint, c->sigs[i].hint, 4) == 0 &&
+            verify_sig(key, note, c->text_len, c->sigs[i].sig, c->sigs[i].sig_len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int rekor_verify_checkpoint(const char *note, int64_t tree_size, const unsigned char root[32],
+                            const struct trusted_root_log *lg, struct err *err)
 {
     struct rekor_checkpoint c;
-    if (!e->checkpoint)
-        return err_set(err, "tlog: the inclusion proof has no checkpoint");
-    if (rekor_checkpoint_parse(e->checkpoint, strlen(e->checkpoint), &c, err) < 0)
+    const unsigned char *p = lg->key_der;
+    if (rekor_checkpoint_parse(note, strlen(note), &c, err) < 0)
         return -1;
-    if (c.tree_size != e->tree_size || memcmp(c.root_hash, e->root_hash.ptr, 32) != 0)
+    if (c.tree_size != tree_size || memcmp(c.root_hash, root, 32) != 0)
         return err_set(err, "tlog: the checkpoint's tree size or root hash is not the proof's");
-    for (size_t i = 0; i < c.n_sigs; i++) {
-        unsigned char hint[4];
-        key_hint(lg, key, c.sigs[i].name, hint);
-        if (memcmp(hint, c.sigs[i].hint, 4) == 0 &&
-            verify_sig(key, e->checkpoint, c.text_len, c.sigs[i].sig, c.sigs[i].sig_len) == 0)
-            return 0;
-    }
-    return err_set(err, "tlog: the checkpoint is not signed by the log's key");
+    EVP_PKEY *key = d2i_PUBKEY(NULL, &p, (long)lg->key_len);
+    int ok = key && note_signed_by(note, &c, lg, key);
+    EVP_PKEY_free(key);
+    ERR_clear_error();
+    return ok ? 0 : err_set(err, "tlog: the checkpoint is not signed by the log's key");
 }
 
 static int verify_proof(const struct rekor_entry *e, const struct trusted_root_log *lg,
-                        EVP_PKEY *key, struct err *err)
+                        struct err *err)
 {
     unsigned char leaf[32];
     unsigned char *in = malloc(e->body.len + 1);
@@ -329,7 +341,9 @@ static int verify_proof(const struct rekor_entry *e, const struct trusted_root_l
                                (const unsigned char(*)[32])e->hashes, e->n_hashes,
                                e->root_hash.ptr) < 0)
         return err_set(err, "tlog: the inclusion proof does not lead to its root hash");
-    return verify_checkpoint(e, lg, key, err);
+    if (!e->checkpoint)
+        return err_set(err, "tlog: the inclusion proof has no checkpoint");
+    return rekor_verify_checkpoint(e->checkpoint, e->tree_size, e->root_hash.ptr, lg, err);
 }
 
 /* The body's verifier (base64 of a PEM certificate or public key) names the
@@ -484,7 +498,7 @@ static int verify_entry(const struct rekor_entry *e, const struct sigstore_bundl
     else if (b->version >= 2 && !e->has_proof)
         err_set(err, "tlog: the entry has no inclusion proof");
     else if (e->set.len && verify_set(e, key, err) < 0) {
-    } else if (e->has_proof && verify_proof(e, lg, key, err) < 0) {
+    } else if (e->has_proof && verify_proof(e, lg, err) < 0) {
     } else if (verify_body(e, b, pinned, err) == 0) {
         rc = 0;
         if (e->set.len && trusted_root_window_covers(&lg->valid, e->integrated_time))

@@ -62,6 +62,12 @@ int rekor_checkpoint_parse(const char *note, size_t n, struct rekor_checkpoint *
 int rekor_verify_inclusion(const unsigned char leaf[32], int64_t index, int64_t size,
                            const unsigned char (*path)[32], size_t n, const unsigned char root[32]);
 
+/* The checkpoint note names tree_size and root, and one of its signatures
+ * carries the key hint of lg's key and verifies over the note text under
+ * it (ECDSA with SHA-256, or Ed25519). 0, or -1 with "tlog: ..." in err. */
+int rekor_verify_checkpoint(const char *note, int64_t tree_size, const unsigned char root[32],
+                            const struct trusted_root_log *lg, struct err *err);
+
 /* Verify every tlog entry of b (at least one): its log, SET (required for
  * v0.1 bundles), inclusion proof and checkpoint (required for v0.2+), and
  * that its body binds b; key, when b has no certificate, is the pinned key

@@ -278,6 +278,15 @@ class TestMutated(Base):
         bad["ctlogs"] = bad["ctlogs"][:1]
         self.check(ABP, "sct", "no SCT", root=self.write("r4.json", bad))
 
+    def test_leaf_without_sct(self):
+        """GitHub's instance issues leaves without SCTs: with a CT log in the
+        trusted root, such a leaf is refused."""
+        root = load(GH_ROOT)
+        root["ctlogs"] = load(PG_ROOT)["ctlogs"]
+        demo = self.write("demo.json", load(DEMO))
+        self.check(demo, "sct", "embeds no signed certificate timestamp",
+                   root=self.write("r5.json", root), san=DEMO_ID, artifact=DEMO_WHL)
+
     def test_v01_needs_set(self):
         b = load(ABP)
         b["mediaType"] = "application/vnd.dev.sigstore.bundle+json;version=0.1"
