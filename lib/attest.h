@@ -111,4 +111,22 @@ int attest_check_provenance(const struct sigstore_bundle *b, const struct attest
 int attest_check_subject_file(json_t *statement, const char *sha256_hex, const char *path,
                               struct err *err);
 
+/* The trusted roots build provenance may use; either may be NULL. */
+struct attest_provenance_roots {
+    const struct trusted_root *public_good; /* bundles with Rekor entries */
+    const struct trusted_root *github;      /* GitHub's instance: timestamps, no log */
+};
+
+/* Verify build provenance among candidates (the attestations of one asset
+ * digest): those whose statement has p's predicateType are verified, each
+ * against the root of its kind, with the OIDC issuer of GitHub Actions and
+ * then the provenance policy; the first that passes wins. 0 with *res
+ * (res->index: which candidate; the caller frees), or -1 with "STEP: ..." in
+ * err: the first typed candidate's failure, or "policy: no attestation with
+ * predicateType ..." when none has the type. */
+int attest_verify_provenance(const struct sigstore_bundle_list *l,
+                             const struct attest_provenance_roots *roots,
+                             const struct attest_provenance_policy *p, struct attest_result *res,
+                             struct err *err);
+
 #endif

@@ -147,3 +147,62 @@ int attest_check_subject_file(json_t *statement, const char *sha256_hex, const c
         return err_set(err, "policy: cannot read '%.200s'", path);
     return attest_check_subject_digest(statement, "sha512", hex, err);
 }
+
+/* The statement's predicateType before verification (to pick candidates;
+ * never trusted) is want. */
+static int payload_has_type(const struct sigstore_bundle *b, const char *want)
+{
+    json_error_t je;
+    json_t *st =
+        b->payload.len ? json_loadb((const char *)b->payload.ptr, b->payload.len, 0, &je) : NULL;
+    const char *pt = json_string_value(json_object_get(st, "predicateType"));
+    int ok = pt && strcmp(pt, want) == 0;
+    json_decref(st);
+    return ok;
+}
+
+/* One candidate against the root of its kind: with log entries the public
+ * good's, without GitHub's instance. */
+static int verify_candidate(const struct sigstore_bundle *b,
+                            const struct attest_provenance_roots *r,
+                            const struct attest_provenance_policy *p, struct attest_result *res,
+                            struct err *err)
+{
+    json_t *tlog = json_object_get(json_object_get(b->json, "verificationMaterial"), "tlogEntries");
+    const struct trusted_root *tr = json_array_size(tlog) ? r->public_good : r->github;
+    struct attest_identity id = {NULL, ATTEST_ACTIONS_ISSUER, NULL, NULL};
+    if (!tr)
+        return err_set(err, "trust-root: no %s trusted root for this bundle",
+                       json_array_size(tlog) ? "public-good" : "GitHub");
+    if (attest_verify_bundle(b, tr, &id, res, err) < 0)
+        return -1;
+    if (attest_check_provenance(b, res, p, err) < 0) {
+        attest_result_free(res);
+        return -1;
+    }
+    return 0;
+}
+
+int attest_verify_provenance(const struct sigstore_bundle_list *l,
+                             const struct attest_provenance_roots *roots,
+                             const struct attest_provenance_policy *p, struct attest_result *res,
+                             struct err *err)
+{
+    const char *want = p->predicate_type ? p->predicate_type : ATTEST_SLSA_PROVENANCE_V1;
+    size_t n_typed = 0;
+    struct err e;
+    memset(res, 0, sizeof(*res));
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->items[i].message || !payload_has_type(&l->items[i], want))
+            continue;
+        if (verify_candidate(&l->items[i], roots, p, res, &e) == 0) {
+            res->index = i;
+            return 0;
+        }
+        if (n_typed++ == 0)
+            *err = e; /* the first failure, reported when none verifies */
+    }
+    if (n_typed == 0)
+        return err_set(err, "policy: no attestation with predicateType '%.200s'", want);
+    return -1;
+}
