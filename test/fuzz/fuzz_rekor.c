@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (e.has_proof) {
             unsigned char leaf[32] = {0};
             (void)rekor_verify_inclusion(leaf, e.proof_index, e.tree_size,
-                                         (const unsigned char (*)[32])e.hashes, e.n_hashes,
+                                         (const unsigned char(*)[32])e.hashes, e.n_hashes,
                                          e.root_hash.ptr);
         }
         if (e.checkpoint &&
