@@ -241,6 +241,8 @@ static int verify_bundle_args(const struct opts *o, struct attest_asset *a, char
         (!by_cert && (o->identity || o->oidc_issuer)))
         return err_set(err, "verify-bundle needs --bundle, either --certificate-identity with "
                             "--certificate-oidc-issuer or --key, and one FILE or sha256:DIGEST");
+    if ((o->signer_workflow || o->predicate_type) && !o->signer_repo)
+        return err_set(err, "--signer-workflow and --predicate-type need --signer-repository");
     if (asset_arg(o->args[0], a, hex, err) < 0)
         return -1;
     if (o->key && !(*key = read_key(o->key, err)))

@@ -177,6 +177,14 @@ class TestGenuine(Base):
                         "https://in-toto.io/attestation/release/v0.1"), "policy", "predicateType")
 
 
+    def test_usage(self):
+        r = vb(ABP, PG_ROOT, ABP_FILE, *ident(ABP_ID), "--signer-workflow", "x.yml")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("need --signer-repository", r.stderr)
+        r = vb(ABP, PG_ROOT, ABP_FILE, "--signer-repository", ABP_REPO, "--key", ABP_FILE)
+        self.assertEqual(r.returncode, 2)
+
+
 class TestMutated(Base):
     """Each real public-good bundle broken one way: grm-verify names the step,
     and sigstore-js refuses it too."""
