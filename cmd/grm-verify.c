@@ -2,7 +2,8 @@
  * release attestation (release), a mirrored release prefix (mirror), and the
  * sigstore-conformance CLI protocol (verify-bundle). Exit 0 verified, 1 not
  * verified, 2 usage or an unreadable input; failures print one line,
- * "grm-verify: STEP: detail". The work is in lib/attest*.c. */
+ * "grm-verify: STEP: detail". The work is in lib/attest*.c. Without
+ * --trusted-root the trusted root comes through TUF (lib/attest_tuf.c). */
 #include <fcntl.h>
 #include <libgen.h>
 #include <openssl/pem.h>
@@ -13,6 +14,7 @@
 
 #include "attest.h"
 #include "attest_mirror.h"
+#include "attest_tuf.h"
 #include "certchain.h"
 #include "sha256.h"
 
@@ -20,7 +22,7 @@
 #define EXIT_USAGE 2
 
 static const char USAGE[] =
-    "usage: grm-verify release --bundle F --trusted-root F --repo OWNER/REPO --tag T\n"
+    "usage: grm-verify release --bundle F [--trusted-root F] --repo OWNER/REPO --tag T\n"
     "                          [--commit SHA] [--trust-domain D] [FILE | sha256:HEX]...\n"
     "       grm-verify verify-bundle --bundle F (--certificate-identity I\n"
     "                          --certificate-oidc-issuer U | --key K) [--trusted-root F]\n"
@@ -103,7 +105,48 @@ static int parse_opts(int argc, char **argv, struct opts *o)
     return 0;
 }
 
-static int load_inputs(const struct opts *o, struct sigstore_bundle_list *l,
+/* Without --trusted-root: trusted_root.json through TUF, from GitHub's
+ * repository (release) or Sigstore's public good (verify-bundle), cached in
+ * $XDG_CACHE_HOME or ~/.cache/github-release-mirror/tuf. Test knobs:
+ * GRM_TUF_{GITHUB,SIGSTORE}_{URL,ROOT} (the repository, an initial root). */
+static int tuf_root(int sigstore, char **json, struct err *err)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    char dir[1024] = "";
+    struct attest_tuf t;
+    if (xdg && *xdg)
+        snprintf(dir, sizeof(dir), "%s/github-release-mirror/tuf", xdg);
+    else if (home && *home)
+        snprintf(dir, sizeof(dir), "%s/.cache/github-release-mirror/tuf", home);
+    if (sigstore)
+        attest_tuf_sigstore(&t, getenv("GRM_TUF_SIGSTORE_URL"), getenv("GRM_TUF_SIGSTORE_ROOT"),
+                            dir);
+    else
+        attest_tuf_github(&t, getenv("GRM_TUF_GITHUB_URL"), getenv("GRM_TUF_GITHUB_ROOT"), dir);
+    return attest_tuf_trusted_root(&t, NULL, json, err);
+}
+
+/* The trusted root: --trusted-root F, else through TUF (tuf_root). */
+static int load_root(const struct opts *o, int sigstore, struct trusted_root *tr, int *code,
+                     struct err *err)
+{
+    struct buf b = BUF_INIT(0);
+    char *json = NULL;
+    int rc;
+    *code = EXIT_USAGE;
+    if (o->trusted_root && read_file(o->trusted_root, &b, err) < 0)
+        return -1;
+    *code = EXIT_NOT_VERIFIED;
+    if (o->trusted_root)
+        rc = trusted_root_parse(b.ptr, b.len, tr, err);
+    else if ((rc = tuf_root(sigstore, &json, err)) == 0)
+        rc = trusted_root_parse(json, strlen(json), tr, err);
+    buf_free(&b);
+    free(json);
+    return rc;
+}
+
+static int load_inputs(const struct opts *o, int sigstore, struct sigstore_bundle_list *l,
                        struct trusted_root *tr, int *code, struct err *err)
 {
     struct buf b = BUF_INIT(0);
@@ -115,14 +158,7 @@ static int load_inputs(const struct opts *o, struct sigstore_bundle_list *l,
     buf_free(&b);
     if (rc < 0)
         return -1;
-    *code = EXIT_USAGE;
-    if (read_file(o->trusted_root, &b, err) < 0) {
-        sigstore_bundle_list_free(l);
-        return -1;
-    }
-    *code = EXIT_NOT_VERIFIED;
-    rc = trusted_root_parse(b.ptr, b.len, tr, err);
-    buf_free(&b);
+    rc = load_root(o, sigstore, tr, code, err);
     if (rc < 0)
         sigstore_bundle_list_free(l);
     return rc;
@@ -162,9 +198,9 @@ static int release_check(const struct opts *o, struct attest_release_policy *p,
 {
     static char owner[256];
     const char *slash = o->repo ? strchr(o->repo, '/') : NULL;
-    if (!o->bundle || !o->trusted_root || !o->tag || !slash || slash == o->repo || !slash[1] ||
+    if (!o->bundle || !o->tag || !slash || slash == o->repo || !slash[1] ||
         strchr(slash + 1, '/') || (size_t)(slash - o->repo) >= sizeof(owner))
-        return err_set(err, "release needs --bundle, --trusted-root, --repo OWNER/REPO and --tag");
+        return err_set(err, "release needs --bundle, --repo OWNER/REPO and --tag");
     if (o->commit && !is_hex(o->commit, 40))
         return err_set(err, "--commit must be 40 hex digits");
     memcpy(owner, o->repo, (size_t)(slash - o->repo));
@@ -205,7 +241,7 @@ static int cmd_release(const struct opts *o)
         code = usage(err.msg[0] ? err.msg : "out of memory");
         goto out;
     }
-    if (load_inputs(o, &l, &tr, &code, &err) < 0) {
+    if (load_inputs(o, 0, &l, &tr, &code, &err) < 0) {
         fail(code, err.msg);
         goto out;
     }
@@ -294,12 +330,7 @@ static int cmd_verify_bundle(const struct opts *o)
     int code;
     if (verify_bundle_args(o, &a, hex, &key, &err) < 0)
         return EVP_PKEY_free(key), usage(err.msg);
-    if (!o->trusted_root) {
-        EVP_PKEY_free(key);
-        return fail(EXIT_NOT_VERIFIED, "trust-root: no --trusted-root given, and the public-good "
-                                       "root (TUF) is not available in this build yet");
-    }
-    if (load_inputs(o, &l, &tr, &code, &err) < 0)
+    if (load_inputs(o, 1, &l, &tr, &code, &err) < 0)
         return EVP_PKEY_free(key), fail(code, err.msg);
     struct attest_identity id = {o->identity, o->oidc_issuer, NULL, key};
     code = EXIT_NOT_VERIFIED;

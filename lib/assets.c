@@ -198,16 +198,28 @@ static void assets_hash_stop(struct assets_job *j)
 
 /* ---- one download's callbacks ---- */
 
+static int assets_restart(struct http_xfer *x, struct assets_job *j);
+static int assets_start(struct http_xfer *x, struct assets_job *j);
+
 static int assets_prepare(struct http_xfer *x, void *ctx)
 {
     struct assets_download *d = ((struct assets_job *)ctx)->d;
+    if (d->fd < 0 && assets_start(x, ctx) < 0)
+        return -1;
     curl_slist_free_all(d->sent);
     d->sent = NULL;
     for (struct curl_slist *h = d->headers; h; h = h->next)
         if (!(d->sent = curl_slist_append(d->sent, h->data)))
             return http_xfer_fail(x, "out of memory");
+    if (d->bytes > 0 && !d->validator[0] && !d->digest) {
+        /* nothing would catch a splice of two versions: start over */
+        struct assets_job *j = ctx;
+        if (assets_restart(x, j) < 0)
+            return -1;
+    }
     if (d->bytes > 0 &&
-        !(d->sent = http_add_header(d->sent, "Range: bytes=%" PRId64 "-", d->bytes)))
+        (!(d->sent = http_add_header(d->sent, "Range: bytes=%" PRId64 "-", d->bytes)) ||
+         (d->validator[0] && !(d->sent = http_add_header(d->sent, "If-Range: %s", d->validator)))))
         return http_xfer_fail(x, "out of memory");
     x->headers = d->sent;
     d->first_chunk = 1;
@@ -229,11 +241,27 @@ static int assets_restart(struct http_xfer *x, struct assets_job *j)
     return 0;
 }
 
+/* The first answer's strong ETag, else its Last-Modified, for If-Range. */
+static void assets_keep_validator(struct http_xfer *x, struct assets_download *d)
+{
+    char v[sizeof(d->validator)];
+    d->validator[0] = '\0';
+    if (http_header(x, "ETag", v, sizeof(v)) && v[0] == '"')
+        snprintf(d->validator, sizeof(d->validator), "%s", v);
+    else if (http_header(x, "Last-Modified", v, sizeof(v)))
+        snprintf(d->validator, sizeof(d->validator), "%s", v);
+    for (char *p = d->validator; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            d->validator[0] = '\0'; /* nothing that could split a header */
+}
+
 static int assets_first_chunk(struct http_xfer *x, struct assets_job *j)
 {
     struct assets_download *d = j->d;
     char range[128];
     d->first_chunk = 0;
+    if (x->status == 200) /* a full body: its validator is the one to resume against */
+        assets_keep_validator(x, d);
     if (x->status == 200)
         return d->bytes > 0 ? assets_restart(x, j) : 0;
     if (x->status != 206)
@@ -303,7 +331,7 @@ static int assets_done(struct http_xfer *x, void *ctx)
         return http_xfer_fail(x, "cannot write \"%s\": %s", d->name, strerror(errno));
     }
     d->fd = -1;
-    if (renameat(d->dir_fd, d->tmp_name, d->dir_fd, d->name) < 0)
+    if (renameat(d->tmp_dir_fd, d->tmp_name, d->dir_fd, d->name) < 0)
         return http_xfer_fail(x, "cannot rename to \"%s\": %s", d->name, strerror(errno));
     d->complete = 1;
     return 0;
@@ -311,24 +339,31 @@ static int assets_done(struct http_xfer *x, void *ctx)
 
 /* ---- the batch ---- */
 
-static int assets_open(struct assets_job *j, struct assets_download *d, size_t i, struct err *err)
+/* Before the first attempt: the file and the hashing thread. */
+static int assets_start(struct http_xfer *x, struct assets_job *j)
+{
+    struct assets_download *d = j->d;
+    d->fd = openat(d->tmp_dir_fd, d->tmp_name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                   0644);
+    if (d->fd < 0)
+        return http_xfer_fail(x, "cannot create a file for \"%s\": %s", d->name, strerror(errno));
+    if (sha256_init(&d->hash) < 0)
+        return http_xfer_fail(x, "out of memory");
+    if (assets_hash_start(j) < 0)
+        return http_xfer_fail(x, "cannot start a hashing thread for \"%s\"", d->name);
+    return 0;
+}
+
+static void assets_open(struct assets_job *j, struct assets_download *d, size_t i)
 {
     d->fd = -1;
     d->complete = 0;
     d->bytes = 0;
     d->sent = NULL;
     d->hash.md = NULL;
-    snprintf(d->tmp_name, sizeof(d->tmp_name), ".grm-part-%zu-%ld", i, (long)getpid());
-    d->fd =
-        openat(d->dir_fd, d->tmp_name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (d->fd < 0)
-        return err_set(err, "cannot create a file for \"%s\": %s", d->name, strerror(errno));
-    if (sha256_init(&d->hash) < 0)
-        return err_set(err, "out of memory");
+    d->validator[0] = '\0';
+    snprintf(d->tmp_name, sizeof(d->tmp_name), "%zu", i);
     j->d = d;
-    if (assets_hash_start(j) < 0)
-        return err_set(err, "cannot start a hashing thread for \"%s\"", d->name);
-    return 0;
 }
 
 static void assets_close(struct assets_job *j, struct assets_download *d)
@@ -339,7 +374,7 @@ static void assets_close(struct assets_job *j, struct assets_download *d)
         d->fd = -1;
     }
     if (!d->complete && d->tmp_name[0])
-        unlinkat(d->dir_fd, d->tmp_name, 0);
+        unlinkat(d->tmp_dir_fd, d->tmp_name, 0);
     sha256_free(&d->hash);
     curl_slist_free_all(d->sent);
     d->sent = NULL;
@@ -366,7 +401,7 @@ int assets_download_all(struct http_client *http, struct assets_download *ds, si
     for (size_t i = 0; i < n; i++)
         ds[i].tmp_name[0] = '\0', ds[i].fd = -1, ds[i].hash.md = NULL, ds[i].sent = NULL;
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        rc = assets_open(&jobs[i], &ds[i], i, err);
+        assets_open(&jobs[i], &ds[i], i);
         http_xfer_init(&xs[i], "GET", ds[i].url);
         xs[i].follow_redirects = 1;
         xs[i].min_rate = http->min_rate; /* a trickle must not hold the get for ever */

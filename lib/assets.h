@@ -2,10 +2,16 @@
  * resumable, verified downloads.
  *
  * Each download streams into a temporary file created with O_EXCL |
- * O_NOFOLLOW in the target directory, hashing with SHA-256 as bytes arrive;
- * a broken transfer resumes with Range after the http layer's back-off; the
- * size and GitHub's digest are checked; only then is the file renamed to its
- * final name. On failure no temporary file is left behind. */
+ * O_NOFOLLOW in a private temporary directory (the caller's mkdtemp, which
+ * no asset name can reach), hashing with SHA-256 as bytes arrive; a broken
+ * transfer resumes with Range and If-Range (the first answer's strong ETag,
+ * else its Last-Modified) after the http layer's back-off, and starts over
+ * when the server answers 200 (or when there is neither a validator nor a
+ * digest to catch a splice); the size and GitHub's digest are checked; only
+ * then is the file renamed to its final name. The file is opened and its
+ * hashing thread started when its transfer starts, and both are released
+ * when it ends, so `concurrency` bounds open files and threads. On failure
+ * no temporary file is left behind. */
 #ifndef GRM_ASSETS_H
 #define GRM_ASSETS_H
 
@@ -30,6 +36,7 @@ int assets_name_check(const char *name, struct err *err);
 struct assets_download {
     /* set by the caller (borrowed) */
     int dir_fd;       /* directory the file goes into */
+    int tmp_dir_fd;   /* private directory of the temporary files (same file system) */
     const char *name; /* final file name in dir_fd */
     const char *url;
     struct curl_slist *headers; /* request headers (Authorization dropped cross-host) */
@@ -42,6 +49,7 @@ struct assets_download {
     /* internal */
     int fd;
     char tmp_name[64];
+    char validator[160]; /* If-Range value from the first answer, or "" */
     struct sha256 hash;
     struct curl_slist *sent;
     int first_chunk;

@@ -1,7 +1,9 @@
 /* attest_get.c - fetching and verifying a release's attestation for get (see
  * attest_get.h). The API answers {"attestations":[{"bundle", "bundle_url"}]};
  * a null bundle is fetched from bundle_url with no Authorization header (it
- * is another host), as JSON or raw snappy. */
+ * is another host), as JSON or raw snappy. Without
+ * source.attestations.trusted_root, the trusted root comes from GitHub's TUF
+ * repository (attest_tuf.h). */
 #include "attest_get.h"
 
 #include <stdio.h>
@@ -9,22 +11,32 @@
 #include <string.h>
 
 #include "attest.h"
+#include "attest_tuf.h"
 #include "http.h"
 #include "log.h"
 #include "sigstore_bundle.h"
 
 #define ATTEST_GET_MAX_ITEMS 32
 
-int attest_trusted_root_text(const struct request_source *src, char **json, struct err *err)
+int attest_trusted_root_text(const struct request_source *src, const struct attest_tuf *tuf,
+                             struct http_client *http, char **json, struct err *err)
 {
     *json = NULL;
-    if (!src->attestations.trusted_root)
+    if (src->attestations.trusted_root) {
+        if (!(*json = strdup(src->attestations.trusted_root)))
+            return err_set(err, "out of memory");
+        return 0;
+    }
+    if (!tuf)
         return err_set(err, "trust-root: no trusted root for release attestations: set "
                             "source.attestations.trusted_root (the output of `gh attestation "
                             "trusted-root`), or source.attestations.release: off");
-    if (!(*json = strdup(src->attestations.trusted_root)))
-        return err_set(err, "out of memory");
-    return 0;
+    if (attest_tuf_trusted_root(tuf, http, json, err) == 0)
+        return 0;
+    char first[ERR_MAX];
+    snprintf(first, sizeof(first), "%s", err->msg);
+    return err_set(
+        err, "%.900s (GitHub Enterprise or offline: set source.attestations.trusted_root)", first);
 }
 
 void attest_get_free(struct attest_get *a)
@@ -151,14 +163,15 @@ static struct attest_asset *release_assets(const struct github_release *rel, siz
     return a;
 }
 
-static int verify(const struct request_source *src, const struct github_release *rel,
+static int verify(struct github_client *gh, const struct request_source *src,
+                  const struct attest_tuf *tuf, const struct github_release *rel,
                   const char *commit, const struct sigstore_bundle_list *l, struct attest_get *out,
                   struct err *err)
 {
     struct trusted_root tr;
     struct attest_result res;
     size_t n;
-    if (attest_trusted_root_text(src, &out->trusted_root_json, err) < 0 ||
+    if (attest_trusted_root_text(src, tuf, gh->http, &out->trusted_root_json, err) < 0 ||
         trusted_root_parse(out->trusted_root_json, strlen(out->trusted_root_json), &tr, err) < 0)
         return -1;
     struct attest_asset *assets = release_assets(rel, &n);
@@ -178,8 +191,8 @@ static int verify(const struct request_source *src, const struct github_release 
 }
 
 int attest_get_release(struct github_client *gh, const struct request_source *src,
-                       const struct github_release *rel, const char *commit, struct attest_get *out,
-                       struct err *err)
+                       const struct attest_tuf *tuf, const struct github_release *rel,
+                       const char *commit, struct attest_get *out, struct err *err)
 {
     enum request_attest mode = src->attestations.release;
     struct sigstore_bundle_list l = {NULL, 0};
@@ -197,7 +210,7 @@ int attest_get_release(struct github_client *gh, const struct request_source *sr
         rc = err_set(err, "policy: no release attestation for %s (commit %s), and %s", rel->tag,
                      commit, why);
     if (rc == 0)
-        rc = verify(src, rel, commit, &l, out, err);
+        rc = verify(gh, src, tuf, rel, commit, &l, out, err);
     if (rc == 0)
         log_info("release attestation of %s verified: signed by %s", rel->tag, out->signer);
     else

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "attest_tuf.h"
 #include "err.h"
 #include "github.h"
 #include "request.h"
@@ -21,16 +22,21 @@ struct attest_get {
 };
 
 /* The trusted root's JSON text for release attestations (malloced into
- * *json). For now source.attestations.trusted_root; without it a
- * "trust-root: ..." error. The one place to plug TUF in. */
-int attest_trusted_root_text(const struct request_source *src, char **json, struct err *err);
+ * *json): source.attestations.trusted_root, else trusted_root.json through
+ * TUF from tuf (GitHub's repository, fetched with http, cached in
+ * tuf->cache_dir). -1 with a "trust-root: ..." error, also when tuf is NULL
+ * and no trusted_root is set. */
+int attest_trusted_root_text(const struct request_source *src, const struct attest_tuf *tuf,
+                             struct http_client *http, char **json, struct err *err);
 
 /* Verify rel's release attestation when the policy asks for it (commit: the
- * tag's commit, or NULL). 0 with out->verified 0 (not required) or 1, or -1
- * with "STEP: ..." in err. out is zeroed first; free it with attest_get_free. */
+ * tag's commit, or NULL; tuf: where the trusted root comes from without
+ * source.attestations.trusted_root). 0 with out->verified 0 (not required)
+ * or 1, or -1 with "STEP: ..." in err. out is zeroed first; free it with
+ * attest_get_free. */
 int attest_get_release(struct github_client *gh, const struct request_source *src,
-                       const struct github_release *rel, const char *commit, struct attest_get *out,
-                       struct err *err);
+                       const struct attest_tuf *tuf, const struct github_release *rel,
+                       const char *commit, struct attest_get *out, struct err *err);
 void attest_get_free(struct attest_get *a);
 
 /* The attested sha256 of the asset subject `name`, or NULL (borrowed). */

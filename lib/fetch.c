@@ -35,6 +35,8 @@ struct fetch {
     struct resource *r;
     struct github_release rel;
     int dest_fd, files_fd; /* DEST, and where files go (DEST or DEST/assets) */
+    int tmp_fd;            /* the private temporary directory in DEST */
+    char tmp_name[64];     /* its name in DEST, or "" */
     struct fetch_file *files;
     size_t n_files;
     char *version_text;
@@ -56,15 +58,40 @@ static int fetch_open_dest(const char *dest, int *fd, struct err *err)
     return 0;
 }
 
-/* The pid in a temporary name of ours (".grm-part-N-PID", ".grm-meta-PID.tmp"),
- * or 0 when name is not one. */
+/* The pid in a temporary name of ours (".grm-tmp-PID-XXXXXX", a directory;
+ * ".grm-part-N-PID", ".grm-meta-PID.tmp", files of older versions), or 0
+ * when name is not one. */
 static long fetch_temp_pid(const char *name)
 {
+    char *end;
+    if (strncmp(name, ".grm-tmp-", 9) == 0) {
+        long pid = strtol(name + 9, &end, 10);
+        return pid > 0 && *end == '-' && strlen(end + 1) == 6 ? pid : 0;
+    }
     if (strncmp(name, ".grm-part-", 10) != 0 && strncmp(name, ".grm-meta-", 10) != 0)
         return 0;
-    char *end;
     long pid = strtol(strrchr(name, '-') + 1, &end, 10);
     return pid > 0 && (*end == '\0' || strcmp(end, ".tmp") == 0) ? pid : 0;
+}
+
+/* Empty the directory name in dir_fd (it holds only plain files of ours)
+ * and remove it. Best effort. */
+static void fetch_remove_dir(int dir_fd, const char *name)
+{
+    int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) {
+        unlinkat(dir_fd, name, 0); /* a link or file planted under the name: not followed */
+        return;
+    }
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d && fd >= 0)
+        close(fd);
+    for (struct dirent *e; d && (e = readdir(d));)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            unlinkat(dirfd(d), e->d_name, 0);
+    if (d)
+        closedir(d);
+    unlinkat(dir_fd, name, AT_REMOVEDIR);
 }
 
 /* Remove the temporary files an interrupted get (killed: no cleanup) left in
@@ -83,10 +110,31 @@ static void fetch_remove_leftovers(int dir_fd)
         long pid = fetch_temp_pid(e->d_name);
         if (pid == 0 || (pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno != ESRCH)))
             continue;
-        if (unlinkat(dir_fd, e->d_name, 0) == 0)
-            log_info("removed \"%s\", left by an interrupted run", e->d_name);
+        if (strncmp(e->d_name, ".grm-tmp-", 9) == 0)
+            fetch_remove_dir(dir_fd, e->d_name);
+        else
+            unlinkat(dir_fd, e->d_name, 0);
+        log_info("removed \"%s\", left by an interrupted run", e->d_name);
     }
     closedir(d);
+}
+
+/* The private directory every temporary file goes to: made by mkdtemp in
+ * DEST, so that no asset name (never holding '/') can reach one. */
+static int fetch_make_tmp(struct fetch *f, const char *dest, struct err *err)
+{
+    char path[4096];
+    int n = snprintf(path, sizeof(path), "%s/.grm-tmp-%ld-XXXXXX", dest, (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof(path))
+        return err_set(err, "destination path is too long");
+    if (!mkdtemp(path))
+        return err_set(err, "cannot create a temporary directory in \"%s\": %s", dest,
+                       strerror(errno));
+    snprintf(f->tmp_name, sizeof(f->tmp_name), "%s", strrchr(path, '/') + 1);
+    f->tmp_fd = openat(f->dest_fd, f->tmp_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (f->tmp_fd < 0)
+        return err_set(err, "cannot open \"%s\": %s", f->tmp_name, strerror(errno));
+    return 0;
 }
 
 /* A draft has no by-tag lookup: find its id in the listing. */
@@ -201,6 +249,7 @@ static int fetch_download(struct fetch *f, struct err *err)
     for (size_t i = 0; i < f->n_files; i++) {
         ds[i] = f->files[i].dl;
         ds[i].dir_fd = f->files[i].is_asset ? f->files_fd : f->dest_fd;
+        ds[i].tmp_dir_fd = f->tmp_fd;
         ds[i].name = f->files[i].name;
         ds[i].headers = f->files[i].is_asset ? f->r->gh.octet_headers : f->r->gh.json_headers;
         if (!f->files[i].is_asset)
@@ -213,12 +262,13 @@ static int fetch_download(struct fetch *f, struct err *err)
     return rc;
 }
 
-/* Write a small file atomically: temp name, then rename. */
-static int fetch_write(int dir_fd, const char *name, const char *data, size_t len, struct err *err)
+/* Write a small file atomically: written in the temporary directory, then
+ * renamed into dir_fd. */
+static int fetch_write(const struct fetch *f, int dir_fd, const char *name, const char *data,
+                       size_t len, struct err *err)
 {
-    char tmp[64];
-    snprintf(tmp, sizeof(tmp), ".grm-meta-%ld.tmp", (long)getpid());
-    int fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    const char *tmp = "meta";
+    int fd = openat(f->tmp_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0)
         return err_set(err, "cannot create \"%s\": %s", name, strerror(errno));
     size_t off = 0;
@@ -233,18 +283,18 @@ static int fetch_write(int dir_fd, const char *name, const char *data, size_t le
     int e = off == len ? 0 : errno;
     if (close(fd) < 0 && !e)
         e = errno;
-    if (!e && renameat(dir_fd, tmp, dir_fd, name) < 0)
+    if (!e && renameat(f->tmp_fd, tmp, dir_fd, name) < 0)
         e = errno;
     if (e) {
-        unlinkat(dir_fd, tmp, 0);
+        unlinkat(f->tmp_fd, tmp, 0);
         return err_set(err, "cannot write \"%s\": %s", name, strerror(e));
     }
     return 0;
 }
 
-static int fetch_write_str(int dir_fd, const char *name, const char *s, struct err *err)
+static int fetch_write_str(const struct fetch *f, const char *name, const char *s, struct err *err)
 {
-    return fetch_write(dir_fd, name, s ? s : "", s ? strlen(s) : 0, err);
+    return fetch_write(f, f->dest_fd, name, s ? s : "", s ? strlen(s) : 0, err);
 }
 
 /* attestations/release.sigstore.json and attestations/trusted_root.json,
@@ -258,9 +308,10 @@ static int fetch_write_attestation(struct fetch *f, struct err *err)
     int fd = openat(f->dest_fd, ATTEST_MIRROR_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     if (fd < 0)
         return err_set(err, "cannot open \"%s\": %s", ATTEST_MIRROR_DIR, strerror(errno));
-    int rc = fetch_write_str(fd, "release.sigstore.json", f->att.bundle_json, err);
+    const char *bundle = f->att.bundle_json, *root = f->att.trusted_root_json;
+    int rc = fetch_write(f, fd, "release.sigstore.json", bundle, strlen(bundle), err);
     if (rc == 0)
-        rc = fetch_write_str(fd, "trusted_root.json", f->att.trusted_root_json, err);
+        rc = fetch_write(f, fd, "trusted_root.json", root, strlen(root), err);
     close(fd);
     return rc;
 }
@@ -310,23 +361,23 @@ static int fetch_write_meta(struct fetch *f, struct err *err)
     int rc = manifest_text ? 0 : err_set(err, "cannot encode %s", FETCH_MANIFEST);
     const char *body = f->rel.body ? f->rel.body : "";
     if (rc == 0)
-        rc = fetch_write_str(f->dest_fd, "tag", f->rel.tag, err);
+        rc = fetch_write_str(f, "tag", f->rel.tag, err);
     if (rc == 0)
-        rc = fetch_write_str(f->dest_fd, "version", f->version_text, err);
+        rc = fetch_write_str(f, "version", f->version_text, err);
     if (rc == 0)
-        rc = fetch_write_str(f->dest_fd, "commit_sha", f->commit_sha, err);
+        rc = fetch_write_str(f, "commit_sha", f->commit_sha, err);
     if (rc == 0)
-        rc = fetch_write_str(f->dest_fd, "body", body, err);
+        rc = fetch_write_str(f, "body", body, err);
     if (rc == 0)
-        rc = fetch_write_str(f->dest_fd, "url", f->rel.html_url, err);
+        rc = fetch_write_str(f, "url", f->rel.html_url, err);
     if (rc == 0)
-        rc = fetch_write_str(f->dest_fd, "timestamp", github_release_time(&f->rel), err);
+        rc = fetch_write_str(f, "timestamp", github_release_time(&f->rel), err);
     if (rc == 0)
         rc = fetch_write_attestation(f, err);
     if (rc == 0)
-        rc = fetch_write(f->dest_fd, FETCH_SUMS, buf_str(&sums), sums.len, err);
+        rc = fetch_write(f, f->dest_fd, FETCH_SUMS, buf_str(&sums), sums.len, err);
     if (rc == 0)
-        rc = fetch_write_str(f->dest_fd, FETCH_MANIFEST, manifest_text, err);
+        rc = fetch_write_str(f, FETCH_MANIFEST, manifest_text, err);
     free(manifest_text);
     buf_free(&sums);
     return rc;
@@ -363,6 +414,9 @@ static int fetch_open_files_dir(struct fetch *f, struct err *err)
     f->files_fd = openat(f->dest_fd, FETCH_ASSET_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     if (f->files_fd < 0)
         return err_set(err, "cannot open \"%s\": %s", FETCH_ASSET_DIR, strerror(errno));
+    /* the downloads are renamed into it from the temporary directory */
+    if (faccessat(f->files_fd, ".", W_OK, AT_EACCESS) < 0)
+        return err_set(err, "cannot create files in \"%s\": %s", FETCH_ASSET_DIR, strerror(errno));
     fetch_remove_leftovers(f->files_fd);
     return 0;
 }
@@ -374,6 +428,8 @@ static int fetch_steps(struct fetch *f, const char *dest, struct err *err)
         github_list_assets(&r->gh, &f->rel, err) < 0 || fetch_plan(f, err) < 0)
         return -1;
     fetch_remove_leftovers(f->dest_fd);
+    if (fetch_make_tmp(f, dest, err) < 0)
+        return -1;
     f->version_text = releases_version_of(&r->policy, f->rel.tag);
     if (!f->version_text && !(f->version_text = strdup(f->rel.tag)))
         return err_set(err, "out of memory");
@@ -382,7 +438,8 @@ static int fetch_steps(struct fetch *f, const char *dest, struct err *err)
     if (!f->commit_sha)
         log_warn("tag \"%s\" does not exist in %s/%s yet; commit_sha is empty", f->rel.tag,
                  r->req.source.owner, r->req.source.repository);
-    if (attest_get_release(&r->gh, &r->req.source, &f->rel, f->commit_sha, &f->att, err) < 0)
+    if (attest_get_release(&r->gh, &r->req.source, &r->tuf, &f->rel, f->commit_sha, &f->att, err) <
+        0)
         return -1;
     fetch_attested_digests(f);
     if (r->req.get.skip_download) {
@@ -401,11 +458,15 @@ int fetch_run(struct resource *r, const char *dest, json_t **response, struct er
     struct fetch f;
     memset(&f, 0, sizeof(f));
     f.r = r;
-    f.dest_fd = f.files_fd = -1;
+    f.dest_fd = f.files_fd = f.tmp_fd = -1;
     *response = NULL;
     int rc = fetch_steps(&f, dest, err);
     if (rc == 0)
         *response = fetch_response(&f);
+    if (f.tmp_fd >= 0)
+        close(f.tmp_fd);
+    if (f.tmp_name[0])
+        fetch_remove_dir(f.dest_fd, f.tmp_name);
     if (f.files_fd >= 0 && f.files_fd != f.dest_fd)
         close(f.files_fd);
     if (f.dest_fd >= 0)

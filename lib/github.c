@@ -148,20 +148,25 @@ static void github_asset_free(struct github_asset *a)
     memset(a, 0, sizeof(*a));
 }
 
-/* "sha256:<64 hex>" to lowercase hex; other algorithms are ignored. */
-static char *github_digest_hex(const char *digest)
+/* "sha256:<64 hex>" to lowercase hex into *hex; another "algorithm:value"
+ * is ignored (*hex NULL). Returns 0, or -1 for anything else (malformed). */
+static int github_digest_hex(const char *digest, char **hex)
 {
-    if (!digest || strncmp(digest, "sha256:", 7) != 0 || strlen(digest + 7) != 64)
-        return NULL;
-    char *hex = strdup(digest + 7);
-    for (char *p = hex; p && *p; p++) {
-        if (!isxdigit((unsigned char)*p)) {
-            free(hex);
-            return NULL;
-        }
+    *hex = NULL;
+    if (!digest)
+        return 0;
+    const char *colon = strchr(digest, ':');
+    if (!colon || colon == digest || !colon[1])
+        return -1;
+    if (strncmp(digest, "sha256:", 7) != 0)
+        return 0;
+    if (strlen(digest + 7) != 64 || strspn(digest + 7, "0123456789abcdefABCDEF") != 64)
+        return -1;
+    if (!(*hex = strdup(digest + 7)))
+        return -1;
+    for (char *p = *hex; *p; p++)
         *p = (char)tolower((unsigned char)*p);
-    }
-    return hex;
+    return 0;
 }
 
 static int github_asset_from_json(const json_t *obj, struct github_asset *a, const char *where,
@@ -181,7 +186,18 @@ static int github_asset_from_json(const json_t *obj, struct github_asset *a, con
         github_asset_free(a);
         return -1;
     }
-    a->digest = github_digest_hex(digest);
+    if (github_digest_hex(digest, &a->digest) < 0) {
+        char shown[80];
+        snprintf(shown, sizeof(shown), "%.72s", digest);
+        for (char *p = shown; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                *p = '?';
+        err_set(err, "%s: asset \"%.200s\" has a malformed digest \"%s\" (want sha256:<64 hex>)",
+                where, a->name, shown);
+        free(digest);
+        github_asset_free(a);
+        return -1;
+    }
     free(digest);
     if (!a->content_type && !(a->content_type = strdup("application/octet-stream"))) {
         github_asset_free(a);

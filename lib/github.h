@@ -5,8 +5,8 @@
  * Authorization: Bearer, which the http client sends only to the origin of
  * github_api_url (github_client_init binds it there: one check for every
  * request, redirects and downloads included). Asset and archive download
- * URLs are built on that origin; a Link rel="next" elsewhere is an error. JSON from GitHub is checked for shape; anything unexpected is
- * one error line naming the URL and the field. */
+ * URLs are built on that origin; a Link rel="next" elsewhere is an error. JSON from GitHub is
+ * checked for shape; anything unexpected is one error line naming the URL and the field. */
 #ifndef GRM_GITHUB_H
 #define GRM_GITHUB_H
 

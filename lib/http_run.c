@@ -5,6 +5,7 @@
 #include "http.h"
 #include "http_internal.h"
 #include "log.h"
+#include "signals.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -411,7 +412,10 @@ int http_run(struct http_client *c, struct http_xfer **xs, size_t n, int concurr
     }
     if (concurrency < 1)
         concurrency = 1;
+    int sig = 0;
     for (;;) {
+        if ((sig = signals_interrupting()) != 0)
+            break;
         int64_t next = http_launch(c, xs, n, concurrency, &running, &fail);
         if (fail || (running == 0 && next == INT64_MAX))
             break;
@@ -437,6 +441,10 @@ int http_run(struct http_client *c, struct http_xfer **xs, size_t n, int concurr
             fail = http_multi_failed(xs, n, "curl_multi_poll", mrc);
             break;
         }
+    }
+    if (sig) {
+        http_stop_all(c, xs, n);
+        return err_set(err, "interrupted by %s", signals_name(sig));
     }
     if (!fail)
         return 0;

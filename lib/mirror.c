@@ -7,6 +7,7 @@
 #include "s3.h"
 #include "sha256.h"
 #include "sigstore_bundle.h"
+#include "signals.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,12 +21,16 @@
 #include <unistd.h>
 
 #define MIRROR_MANIFEST_MAX (16 * 1024 * 1024)
+#define MIRROR_LATEST_TRIES 5
+#define MIRROR_CHUNK (1024 * 1024)
 
 struct mirror_file {
     const char *name, *path, *sha256, *content_type; /* borrowed from the manifest */
     int64_t size;
     char *key;
     int skipped;
+    struct stat st;       /* the file as verified: uploads check it is still that one */
+    char (*part_hex)[65]; /* multipart: each part's sha256, from the verification */
 };
 
 struct mirror {
@@ -196,16 +201,87 @@ static int mirror_check_file(struct mirror *mr, const struct mirror_file *mf, st
     return 0;
 }
 
-/* The full check of a file about to be uploaded: its SHA-256. */
-static int mirror_verify_file(struct mirror *mr, const struct mirror_file *mf, struct err *err)
+/* Hash bytes [at, end) of fd into all and part; *at advances (stops early
+ * at end of file). 0, or -1 with err set. */
+static int mirror_hash_range(int fd, const char *path, unsigned char *chunk, int64_t *at,
+                             int64_t end, struct sha256 *all, struct sha256 *part, struct err *err)
+{
+    while (*at < end) {
+        if (signals_caught())
+            return err_set(err, "interrupted by %s", signals_name(signals_caught()));
+        size_t want = end - *at < MIRROR_CHUNK ? (size_t)(end - *at) : MIRROR_CHUNK;
+        ssize_t got = pread(fd, chunk, want, (off_t)*at);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return err_set(err, "cannot read \"%s\": %s", path, strerror(errno));
+        if (got == 0)
+            return 0;
+        sha256_update(all, chunk, (size_t)got);
+        sha256_update(part, chunk, (size_t)got);
+        *at += got;
+    }
+    return 0;
+}
+
+/* SHA-256 of the whole file and, when it goes up in parts, of each part
+ * (s3_part_size's split), in one read. 0, or -1 with err set. */
+static int mirror_hash(struct mirror *mr, struct mirror_file *mf, int fd, char hex[65],
+                       int64_t *size, struct err *err)
+{
+    int64_t ps = 0, at = 0;
+    int n = 0;
+    if (s3_part_size(mf->size, mr->cfg->part_size, &ps, &n, err) < 0)
+        return -1;
+    if (mf->size < ps)
+        return sha256_fd(fd, mf->path, hex, size, err);
+    struct sha256 all = {0}, part = {0};
+    unsigned char *chunk = malloc(MIRROR_CHUNK);
+    mf->part_hex = calloc((size_t)n, sizeof(*mf->part_hex));
+    int rc = chunk && mf->part_hex && sha256_init(&all) == 0 ? 0 : err_set(err, "out of memory");
+    for (int i = 0; rc == 0 && i < n; i++) {
+        int64_t end = (int64_t)(i + 1) * ps < mf->size ? (int64_t)(i + 1) * ps : mf->size;
+        rc = sha256_init(&part) < 0
+                 ? err_set(err, "out of memory")
+                 : mirror_hash_range(fd, mf->path, chunk, &at, end, &all, &part, err);
+        if (rc == 0)
+            sha256_final_hex(&part, mf->part_hex[i]);
+    }
+    if (rc == 0) /* bytes past the manifest's size: only their count matters */
+        rc = mirror_hash_range(fd, mf->path, chunk, &at, INT64_MAX, &all, &all, err);
+    if (rc == 0)
+        sha256_final_hex(&all, hex);
+    sha256_free(&all);
+    sha256_free(&part);
+    free(chunk);
+    *size = at;
+    return rc;
+}
+
+/* Same inode, size, mtime and ctime: the file is still the one verified. */
+static int mirror_same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* The full check of a file about to be uploaded: its SHA-256 (and its
+ * parts'), with the file's identity before and after, which its upload
+ * compares again. */
+static int mirror_verify_file(struct mirror *mr, struct mirror_file *mf, struct err *err)
 {
     char hex[65];
     int64_t size = 0;
+    struct stat after;
     int fd = openat(mr->from_fd, mf->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return err_set(err, "\"%s\" listed in %s is missing: %s", mf->path, MIRROR_MANIFEST,
                        strerror(errno));
-    int rc = sha256_fd(fd, mf->path, hex, &size, err);
+    int rc = fstat(fd, &mf->st) < 0 ? err_set(err, "cannot stat \"%s\"", mf->path)
+                                    : mirror_hash(mr, mf, fd, hex, &size, err);
+    if (rc == 0 && (fstat(fd, &after) < 0 || !mirror_same_file(&mf->st, &after)))
+        rc = err_set(err, "\"%s\" changed while it was being verified", mf->path);
     close(fd);
     if (rc < 0)
         return -1;
@@ -250,12 +326,13 @@ static int mirror_key_check(const char *key, struct err *err)
 static int mirror_plan_keys(struct mirror *mr, struct err *err)
 {
     const struct request_mirror *m = mr->cfg;
-    struct buf manifest_key = BUF_INIT(0), sums_key = BUF_INIT(0);
+    struct buf manifest_key = BUF_INIT(0), sums_key = BUF_INIT(0), latest_key = BUF_INIT(0);
     int rc = 0;
     if (mirror_repo_prefix(m, mr->owner, mr->repository, &mr->repo_prefix) < 0 ||
         mirror_release_prefix(m, mr->owner, mr->repository, mr->tag, &mr->release_prefix) < 0 ||
         buf_addf(&manifest_key, "%s%s", buf_str(&mr->release_prefix), MIRROR_MANIFEST) < 0 ||
-        buf_addf(&sums_key, "%s%s", buf_str(&mr->release_prefix), MIRROR_SUMS) < 0)
+        buf_addf(&sums_key, "%s%s", buf_str(&mr->release_prefix), MIRROR_SUMS) < 0 ||
+        buf_addf(&latest_key, "%s%s", buf_str(&mr->repo_prefix), MIRROR_LATEST) < 0)
         rc = err_set(err, "out of memory");
     if (rc == 0)
         rc = mirror_key_check(manifest_key.ptr, err);
@@ -272,12 +349,15 @@ static int mirror_plan_keys(struct mirror *mr, struct err *err)
             rc = f->key ? -1 : err_set(err, "out of memory");
             break;
         }
-        if (!strcmp(f->key, manifest_key.ptr) || !strcmp(f->key, sums_key.ptr))
+        if (!strcmp(f->key, manifest_key.ptr) || !strcmp(f->key, sums_key.ptr) ||
+            !strcmp(f->key, latest_key.ptr))
             rc = err_set(err,
-                         "asset \"%s\" would be stored at \"%s\", the key of the release's "
-                         "manifest; set source.mirror.key_template to e.g. "
+                         "asset \"%s\" would be stored at \"%s\", a key this resource "
+                         "writes itself (%s); set source.mirror.key_template to e.g. "
                          "\"{owner}/{repository}/{tag}/assets/{asset}\"",
-                         f->name, f->key);
+                         f->name, f->key,
+                         !strcmp(f->key, latest_key.ptr) ? "the repository's latest.json"
+                                                         : "the release's manifest");
         for (size_t j = 0; rc == 0 && j < i; j++)
             if (!strcmp(mr->files[j].key, f->key))
                 rc = err_set(err, "assets \"%s\" and \"%s\" map to the same key \"%s\"",
@@ -285,6 +365,7 @@ static int mirror_plan_keys(struct mirror *mr, struct err *err)
     }
     buf_free(&manifest_key);
     buf_free(&sums_key);
+    buf_free(&latest_key);
     return rc;
 }
 
@@ -305,14 +386,36 @@ static int mirror_head_file(struct mirror *mr, struct mirror_file *f, struct err
     return 0;
 }
 
+struct mirror_upload {
+    struct mirror_file *f;
+    int fd;
+};
+
+/* Before CompleteMultipartUpload: still the file that was verified? */
+static int mirror_still_same(void *ctx, struct err *err)
+{
+    struct mirror_upload *u = ctx;
+    struct stat now;
+    if (fstat(u->fd, &now) < 0 || !mirror_same_file(&u->f->st, &now))
+        return err_set(err, "\"%s\" changed during its upload: upload aborted", u->f->path);
+    return 0;
+}
+
 static int mirror_upload_file(struct mirror *mr, struct mirror_file *f, struct err *err)
 {
-    int fd = openat(mr->from_fd, f->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
+    struct mirror_upload u = {f, openat(mr->from_fd, f->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)};
+    if (u.fd < 0)
         return err_set(err, "cannot open \"%s\": %s", f->path, strerror(errno));
-    struct s3_put_opts o = {f->content_type, f->sha256, f->name};
-    int rc = s3_put_file(&mr->s3, f->key, fd, f->size, &o, err);
-    close(fd);
+    struct s3_put_opts o = {.content_type = f->content_type,
+                            .sha256_hex = f->sha256,
+                            .progress_label = f->name,
+                            .part_sha256 = (const char(*)[65])f->part_hex,
+                            .before_complete = mirror_still_same,
+                            .ctx = &u};
+    int rc = mirror_still_same(&u, err) < 0
+                 ? err_set(err, "\"%s\" changed since it was verified", f->path)
+                 : s3_put_file(&mr->s3, f->key, u.fd, f->size, &o, err);
+    close(u.fd);
     if (rc < 0)
         return -1;
     log_info("%s: uploaded %" PRId64 " bytes", f->key, f->size);
@@ -329,9 +432,12 @@ static int mirror_upload_missing(struct mirror *mr, struct err *err)
     for (size_t i = 0; i < mr->n_files; i++)
         if (mirror_head_file(mr, &mr->files[i], err) < 0)
             return -1;
-    for (size_t i = 0; i < mr->n_files; i++)
+    for (size_t i = 0; i < mr->n_files; i++) {
+        if (signals_caught())
+            return err_set(err, "interrupted by %s", signals_name(signals_caught()));
         if (!mr->files[i].skipped && mirror_verify_file(mr, &mr->files[i], err) < 0)
             return -1;
+    }
     log_info("mirroring %s/%s %s (%zu files) to s3://%s/%s", mr->owner, mr->repository, mr->tag,
              mr->n_files, mr->cfg->bucket, buf_str(&mr->release_prefix));
     for (size_t i = 0; i < mr->n_files; i++) {
@@ -364,7 +470,7 @@ static int mirror_put_json(struct mirror *mr, const char *key, json_t *doc, stru
         return err_set(err, "cannot encode \"%s\"", key);
     char hex[65];
     sha256_hex(text, strlen(text), hex);
-    struct s3_put_opts o = {"application/json", hex, NULL};
+    struct s3_put_opts o = {.content_type = "application/json", .sha256_hex = hex};
     int rc = s3_put_buffer(&mr->s3, key, text, strlen(text), &o, err);
     free(text);
     return rc;
@@ -381,7 +487,7 @@ static int mirror_put_release_files(struct mirror *mr, struct err *err)
     }
     char hex[65];
     sha256_hex(buf_str(&sums), sums.len, hex);
-    struct s3_put_opts o = {"text/plain; charset=utf-8", hex, NULL};
+    struct s3_put_opts o = {.content_type = "text/plain; charset=utf-8", .sha256_hex = hex};
     int rc = buf_addf(&key, "%s%s", rp, MIRROR_SUMS) < 0
                  ? err_set(err, "out of memory")
                  : s3_put_buffer(&mr->s3, key.ptr, buf_str(&sums), sums.len, &o, err);
@@ -436,7 +542,7 @@ static int mirror_put_attest_file(struct mirror *mr, const char *name, struct er
     close(fd);
     char hex[65];
     sha256_hex(buf_str(&data), data.len, hex);
-    struct s3_put_opts o = {"application/json", hex, NULL};
+    struct s3_put_opts o = {.content_type = "application/json", .sha256_hex = hex};
     if (rc == 0 && mirror_attest_key(mr, name, &key) < 0)
         rc = err_set(err, "out of memory");
     if (rc == 0)
@@ -496,70 +602,83 @@ static json_t *mirror_latest_doc(const struct mirror *mr)
                      "mirrored_at", now, "files", files);
 }
 
-static int mirror_update_latest(struct mirror *mr, struct err *err)
+/* One round: read latest.json, compare, write it on condition that it is
+ * still what was read. 0 done (written or left), 1 someone else wrote it in
+ * between, -1 error. */
+static int mirror_latest_round(struct mirror *mr, const char *key, struct err *err)
 {
-    struct buf key = BUF_INIT(0), old = BUF_INIT(0);
-    int found = 0, rc = buf_addf(&key, "%s%s", buf_str(&mr->repo_prefix), MIRROR_LATEST);
-    if (rc < 0)
-        return err_set(err, "out of memory");
-    rc = s3_get_object(&mr->s3, key.ptr, &old, &found, err);
+    struct buf old = BUF_INIT(0);
+    char etag[128];
+    int found = 0, rc = s3_get_object_etag(&mr->s3, key, &old, &found, etag, err);
     json_t *prev = rc == 0 && found ? json_loadb(buf_str(&old), old.len, 0, NULL) : NULL;
     const char *ptag = json_string_value(json_object_get(prev, "tag"));
+    if (rc == 0 && found && !etag[0])
+        rc = err_set(err, "s3 GetObject \"%s\": no ETag in the answer", key);
     if (rc == 0 && ptag) {
         int c = mirror_cmp(mr, mr->tag, mr->id, mr->timestamp, ptag,
                            json_string_value(json_object_get(prev, "id")),
                            json_string_value(json_object_get(prev, "timestamp")));
         if (c < 0) {
-            log_info("%s names %s, which is newer than %s: left as it is", key.ptr, ptag, mr->tag);
-            rc = 1;
+            log_info("%s names %s, which is newer than %s: left as it is", key, ptag, mr->tag);
+            rc = 2;
         }
     } else if (rc == 0 && found) {
-        log_warn("%s is not a latest.json this resource wrote; replacing it", key.ptr);
+        log_warn("%s is not a latest.json this resource wrote; replacing it", key);
     }
     if (rc == 0) {
-        rc = mirror_put_json(mr, key.ptr, mirror_latest_doc(mr), err);
+        json_t *doc = mirror_latest_doc(mr);
+        char *text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
+        char hex[65];
+        json_decref(doc);
+        if (!text) {
+            rc = err_set(err, "cannot encode \"%s\"", key);
+        } else {
+            sha256_hex(text, strlen(text), hex);
+            struct s3_put_opts o = {.content_type = "application/json", .sha256_hex = hex};
+            rc = s3_put_if(&mr->s3, key, text, strlen(text), &o, found ? etag : NULL, err);
+        }
+        free(text);
         if (rc == 0)
-            log_info("%s now names %s", key.ptr, mr->tag);
+            log_info("%s now names %s", key, mr->tag);
     }
     json_decref(prev);
-    buf_free(&key);
     buf_free(&old);
-    return rc < 0 ? -1 : 0;
+    return rc == 2 ? 0 : rc;
 }
 
-/* ---- step 6: keep_versions ---- */
-
-struct mirror_old {
-    char *prefix; /* "{repo_prefix}{tag}/" */
-    json_t *manifest;
-};
-
-struct mirror_list {
-    struct mirror_old *items;
-    size_t n, cap;
-};
-
-static int mirror_collect_prefix(void *ctx, const char *key, int64_t size, int is_prefix,
-                                 struct err *err)
+/* latest.json by conditional PUT, so that of two puts at once the newer
+ * release wins: on a conflict read again, compare again and retry (with
+ * jitter), up to MIRROR_LATEST_TRIES times. */
+static int mirror_update_latest(struct mirror *mr, struct err *err)
 {
-    struct mirror_list *l = ctx;
-    (void)size;
-    if (!is_prefix)
-        return 0;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        struct mirror_old *grown = realloc(l->items, cap * sizeof(*grown));
-        if (!grown)
-            return err_set(err, "out of memory");
-        l->items = grown;
-        l->cap = cap;
-    }
-    l->items[l->n].manifest = NULL;
-    if (!(l->items[l->n].prefix = strdup(key)))
+    struct buf key = BUF_INIT(0);
+    int rc = buf_addf(&key, "%s%s", buf_str(&mr->repo_prefix), MIRROR_LATEST);
+    if (rc < 0)
         return err_set(err, "out of memory");
-    l->n++;
-    return 0;
+    for (int i = 0; i < MIRROR_LATEST_TRIES; i++) {
+        rc = mirror_latest_round(mr, key.ptr, err);
+        if (rc != 1)
+            break;
+        log_info("%s changed while we wrote it (another put?): reading it again", key.ptr);
+        usleep((useconds_t)(100000 * (i + 1) + rand() % 200000));
+    }
+    if (rc == 1)
+        rc = err_set(err, "%s: %d conditional writes in a row lost to other writers", key.ptr,
+                     MIRROR_LATEST_TRIES);
+    buf_free(&key);
+    return rc;
 }
+
+/* ---- step 6: keep_versions ----
+ *
+ * Rule: a key is deleted only when no kept release's manifest, not the
+ * release just mirrored and not latest.json name it. The releases are found
+ * by listing the repository's prefix without a delimiter (tags may hold '/')
+ * and taking the keys that end in "/release.json" whose manifest names the
+ * tag that key belongs to. Each dropped release loses the keys under its
+ * prefix (not those under a longer release prefix) and the keys its manifest
+ * names, minus the protected set; its manifest goes last, so a failure
+ * leaves it there for the next run to finish. */
 
 struct mirror_keys {
     char **keys;
@@ -568,9 +687,6 @@ struct mirror_keys {
 
 static int mirror_keys_add(struct mirror_keys *k, const char *key, struct err *err)
 {
-    for (size_t i = 0; i < k->n; i++)
-        if (!strcmp(k->keys[i], key))
-            return 0;
     if (k->n == k->cap) {
         size_t cap = k->cap ? k->cap * 2 : 32;
         char **grown = realloc(k->keys, cap * sizeof(*grown));
@@ -585,46 +701,99 @@ static int mirror_keys_add(struct mirror_keys *k, const char *key, struct err *e
     return 0;
 }
 
-static int mirror_collect_key(void *ctx, const char *key, int64_t size, int is_prefix,
-                              struct err *err)
+static void mirror_keys_free(struct mirror_keys *k)
 {
-    (void)size;
-    return is_prefix ? 0 : mirror_keys_add(ctx, key, err);
+    for (size_t i = 0; i < k->n; i++)
+        free(k->keys[i]);
+    free(k->keys);
+    memset(k, 0, sizeof(*k));
 }
 
-/* Every key of an old release: under its prefix, and its assets elsewhere. */
-static int mirror_delete_release(struct mirror *mr, const struct mirror_old *old, struct err *err)
+static int mirror_strcmp_p(const void *a, const void *b)
 {
-    struct mirror_keys k = {0};
-    json_t *files = json_object_get(old->manifest, "files");
-    int rc = s3_list_objects(&mr->s3, old->prefix, NULL, mirror_collect_key, &k, err);
-    for (size_t i = 0; rc == 0 && i < json_array_size(files); i++) {
-        const char *key = json_string_value(json_object_get(json_array_get(files, i), "key"));
-        if (key)
-            rc = mirror_keys_add(&k, key, err);
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sort and make unique, for mirror_keys_has(). */
+static void mirror_keys_sort(struct mirror_keys *k)
+{
+    size_t out = 0;
+    qsort(k->keys, k->n, sizeof(*k->keys), mirror_strcmp_p);
+    for (size_t i = 0; i < k->n; i++) {
+        if (out && strcmp(k->keys[out - 1], k->keys[i]) == 0)
+            free(k->keys[i]);
+        else
+            k->keys[out++] = k->keys[i];
     }
-    if (rc == 0)
-        rc = s3_delete_objects(&mr->s3, (const char *const *)k.keys, k.n, err);
-    if (rc == 0)
-        log_info("keep_versions: deleted %s (%zu objects)", old->prefix, k.n);
-    for (size_t i = 0; i < k.n; i++)
-        free(k.keys[i]);
-    free(k.keys);
-    return rc;
+    k->n = out;
 }
 
+static int mirror_keys_has(const struct mirror_keys *k, const char *key)
+{
+    return k->n && bsearch(&key, k->keys, k->n, sizeof(*k->keys), mirror_strcmp_p) != NULL;
+}
+
+struct mirror_old {
+    char *prefix; /* "{repo_prefix}{tag}/" */
+    json_t *manifest;
+};
+
+struct mirror_list {
+    struct mirror_old *items;
+    size_t n, cap;
+    struct mirror_keys all; /* every key under the repository's prefix */
+};
+
+static int mirror_collect(void *ctx, const char *key, int64_t size, int is_prefix, struct err *err)
+{
+    struct mirror_list *l = ctx;
+    size_t len = strlen(key), mlen = strlen("/" MIRROR_MANIFEST);
+    (void)size;
+    if (is_prefix)
+        return 0;
+    if (mirror_keys_add(&l->all, key, err) < 0)
+        return -1;
+    if (len <= mlen || strcmp(key + len - mlen, "/" MIRROR_MANIFEST) != 0)
+        return 0;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        struct mirror_old *grown = realloc(l->items, cap * sizeof(*grown));
+        if (!grown)
+            return err_set(err, "out of memory");
+        l->items = grown;
+        l->cap = cap;
+    }
+    l->items[l->n].manifest = NULL;
+    if (!(l->items[l->n].prefix = strndup(key, len - mlen + 1)))
+        return err_set(err, "out of memory");
+    l->n++;
+    return 0;
+}
+
+/* The manifest of one listed release; kept only when it names the tag its
+ * key belongs to (anything else, e.g. an asset called release.json, is not
+ * a release and is left alone). */
 static int mirror_load_old(struct mirror *mr, struct mirror_old *old, struct err *err)
 {
-    struct buf key = BUF_INIT(0), body = BUF_INIT(0);
+    struct buf key = BUF_INIT(0), body = BUF_INIT(0), want = BUF_INIT(0);
     int found = 0, rc = buf_addf(&key, "%s%s", old->prefix, MIRROR_MANIFEST);
     if (rc == 0)
         rc = s3_get_object(&mr->s3, key.ptr, &body, &found, err);
     if (rc == 0 && found)
         old->manifest = json_loadb(buf_str(&body), body.len, 0, NULL);
-    if (rc == 0 && !json_string_value(json_object_get(old->manifest, "tag")))
-        log_warn("keep_versions: %s has no readable %s; left alone", old->prefix, MIRROR_MANIFEST);
+    const char *tag = json_string_value(json_object_get(old->manifest, "tag"));
+    if (rc == 0 && tag &&
+        (mirror_release_prefix(mr->cfg, mr->owner, mr->repository, tag, &want) < 0 ||
+         strcmp(buf_str(&want), old->prefix) != 0)) {
+        json_decref(old->manifest);
+        old->manifest = NULL;
+        tag = NULL;
+    }
+    if (rc == 0 && !tag)
+        log_warn("keep_versions: %s is not a manifest of this resource; left alone", key.ptr);
     buf_free(&key);
     buf_free(&body);
+    buf_free(&want);
     return rc;
 }
 
@@ -639,34 +808,175 @@ static int mirror_old_cmp(struct mirror *mr, const struct mirror_old *a, const s
                       json_string_value(json_object_get(y, "timestamp")));
 }
 
-static int mirror_retention(struct mirror *mr, struct err *err)
+/* The keys a manifest (or latest.json) names in files[].key. */
+static int mirror_add_file_keys(struct mirror_keys *k, const json_t *doc, struct err *err)
 {
-    size_t keep = (size_t)mr->r->req.put.keep_versions, n = 0;
-    struct mirror_list l = {0};
-    struct mirror_old **valid = NULL;
-    int rc =
-        s3_list_objects(&mr->s3, buf_str(&mr->repo_prefix), "/", mirror_collect_prefix, &l, err);
-    if (rc == 0 && !(valid = calloc(l.n + 1, sizeof(*valid))))
-        rc = err_set(err, "out of memory");
-    for (size_t i = 0; rc == 0 && i < l.n; i++) {
-        rc = mirror_load_old(mr, &l.items[i], err);
-        if (rc == 0 && json_string_value(json_object_get(l.items[i].manifest, "tag")))
-            valid[n++] = &l.items[i];
+    json_t *files = json_object_get(doc, "files");
+    for (size_t i = 0; i < json_array_size(files); i++) {
+        const char *key = json_string_value(json_object_get(json_array_get(files, i), "key"));
+        if (key && mirror_keys_add(k, key, err) < 0)
+            return -1;
     }
-    for (size_t i = 1; rc == 0 && i < n; i++) /* insertion sort, newest first */
+    return 0;
+}
+
+/* latest.json's files, whatever release it names. */
+static int mirror_protect_latest(struct mirror *mr, struct mirror_keys *keep, struct err *err)
+{
+    struct buf key = BUF_INIT(0), body = BUF_INIT(0);
+    int found = 0, rc = buf_addf(&key, "%s%s", buf_str(&mr->repo_prefix), MIRROR_LATEST);
+    if (rc < 0)
+        return err_set(err, "out of memory");
+    rc = s3_get_object(&mr->s3, key.ptr, &body, &found, err);
+    json_t *doc = rc == 0 && found ? json_loadb(buf_str(&body), body.len, 0, NULL) : NULL;
+    if (rc == 0)
+        rc = mirror_add_file_keys(keep, doc, err);
+    json_decref(doc);
+    buf_free(&key);
+    buf_free(&body);
+    return rc;
+}
+
+/* Whether key lies under another listed release's longer prefix. */
+static int mirror_nested(const struct mirror_list *l, const struct mirror_old *old, const char *key)
+{
+    size_t plen = strlen(old->prefix);
+    for (size_t i = 0; i < l->n; i++) {
+        size_t n = strlen(l->items[i].prefix);
+        if (n > plen && strncmp(l->items[i].prefix, old->prefix, plen) == 0 &&
+            strncmp(key, l->items[i].prefix, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int mirror_delete_release(struct mirror *mr, const struct mirror_list *l,
+                                 const struct mirror_old *old, const struct mirror_keys *keep,
+                                 struct err *err)
+{
+    struct mirror_keys cand = {0}, del = {0};
+    struct buf manifest_key = BUF_INIT(0);
+    size_t plen = strlen(old->prefix);
+    int rc = buf_addf(&manifest_key, "%s%s", old->prefix, MIRROR_MANIFEST) < 0
+                 ? err_set(err, "out of memory")
+                 : mirror_add_file_keys(&cand, old->manifest, err);
+    for (size_t i = 0; rc == 0 && i < l->all.n; i++)
+        if (strncmp(l->all.keys[i], old->prefix, plen) == 0 &&
+            !mirror_nested(l, old, l->all.keys[i]))
+            rc = mirror_keys_add(&cand, l->all.keys[i], err);
+    if (rc == 0)
+        mirror_keys_sort(&cand);
+    size_t spared = 0;
+    for (size_t i = 0; rc == 0 && i < cand.n; i++) {
+        if (strcmp(cand.keys[i], manifest_key.ptr) == 0)
+            continue;
+        if (mirror_keys_has(keep, cand.keys[i]))
+            spared++;
+        else
+            rc = mirror_keys_add(&del, cand.keys[i], err);
+    }
+    if (rc == 0)
+        rc = s3_delete_objects(&mr->s3, (const char *const *)del.keys, del.n, err);
+    if (rc == 0) /* the manifest last: a failure above leaves it for the next run */
+        rc = s3_delete_objects(&mr->s3, (const char *const *)&manifest_key.ptr, 1, err);
+    if (rc == 0)
+        log_info("keep_versions: deleted %s (%zu objects; %zu kept, still used)", old->prefix,
+                 del.n + 1, spared);
+    mirror_keys_free(&cand);
+    mirror_keys_free(&del);
+    buf_free(&manifest_key);
+    return rc;
+}
+
+/* The keys nobody may delete: the kept releases' (their manifests' files,
+ * release.json and SHA256SUMS), this release's and latest.json's. */
+static int mirror_protected(struct mirror *mr, struct mirror_old **valid, size_t n_kept,
+                            struct mirror_keys *keep, struct err *err)
+{
+    struct buf k = BUF_INIT(0);
+    int rc = mirror_protect_latest(mr, keep, err);
+    for (size_t i = 0; rc == 0 && i < mr->n_files; i++)
+        rc = mirror_keys_add(keep, mr->files[i].key, err);
+    for (size_t i = 0; rc == 0 && i < n_kept; i++) {
+        rc = mirror_add_file_keys(keep, valid[i]->manifest, err);
+        buf_reset(&k);
+        if (rc == 0 && buf_addf(&k, "%s%s", valid[i]->prefix, MIRROR_SUMS) < 0)
+            rc = err_set(err, "out of memory");
+        if (rc == 0)
+            rc = mirror_keys_add(keep, k.ptr, err);
+    }
+    buf_free(&k);
+    if (rc == 0)
+        mirror_keys_sort(keep);
+    return rc;
+}
+
+/* One log line when the bucket keeps old versions: deleting then only adds
+ * delete markers. Failing to ask (permissions) is not an error. */
+static void mirror_note_versioning(struct mirror *mr)
+{
+    char status[32];
+    struct err err;
+    if (s3_get_versioning(&mr->s3, status, sizeof(status), &err) < 0) {
+        log_debug("keep_versions: cannot read the bucket's versioning: %s", err.msg);
+        return;
+    }
+    if (status[0])
+        log_info("keep_versions: bucket \"%s\" has versioning %s: deleted objects only get "
+                 "delete markers; their old versions stay (and are billed) until a lifecycle "
+                 "rule expires them",
+                 mr->cfg->bucket, status);
+}
+
+/* Newest first (insertion sort; the list is short). The release just
+ * mirrored counts as kept whatever its place. */
+static size_t mirror_sort_kept(struct mirror *mr, struct mirror_old **valid, size_t n)
+{
+    size_t keep = (size_t)mr->r->req.put.keep_versions;
+    for (size_t i = 1; i < n; i++)
         for (size_t j = i; j > 0 && mirror_old_cmp(mr, valid[j - 1], valid[j]) < 0; j--) {
             struct mirror_old *t = valid[j];
             valid[j] = valid[j - 1];
             valid[j - 1] = t;
         }
-    for (size_t i = keep; rc == 0 && i < n; i++)
-        if (strcmp(valid[i]->prefix, buf_str(&mr->release_prefix)) != 0) /* never this one */
-            rc = mirror_delete_release(mr, valid[i], err);
+    for (size_t i = keep; i < n; i++)
+        if (strcmp(valid[i]->prefix, buf_str(&mr->release_prefix)) == 0) {
+            struct mirror_old *t = valid[i]; /* move it into the kept range */
+            memmove(valid + keep + 1, valid + keep, (i - keep) * sizeof(*valid));
+            valid[keep++] = t;
+            break;
+        }
+    return keep < n ? keep : n;
+}
+
+static int mirror_retention(struct mirror *mr, struct err *err)
+{
+    size_t n = 0, kept = 0;
+    struct mirror_list l = {0};
+    struct mirror_keys keep = {0};
+    struct mirror_old **valid = NULL;
+    mirror_note_versioning(mr);
+    int rc = s3_list_objects(&mr->s3, buf_str(&mr->repo_prefix), NULL, mirror_collect, &l, err);
+    if (rc == 0 && !(valid = calloc(l.n + 1, sizeof(*valid))))
+        rc = err_set(err, "out of memory");
+    for (size_t i = 0; rc == 0 && i < l.n; i++) {
+        rc = mirror_load_old(mr, &l.items[i], err);
+        if (rc == 0 && l.items[i].manifest)
+            valid[n++] = &l.items[i];
+    }
+    if (rc == 0) {
+        kept = mirror_sort_kept(mr, valid, n);
+        rc = mirror_protected(mr, valid, kept, &keep, err);
+    }
+    for (size_t i = kept; rc == 0 && i < n; i++)
+        rc = mirror_delete_release(mr, &l, valid[i], &keep, err);
     for (size_t i = 0; i < l.n; i++) {
         free(l.items[i].prefix);
         json_decref(l.items[i].manifest);
     }
     free(l.items);
+    mirror_keys_free(&l.all);
+    mirror_keys_free(&keep);
     free(valid);
     return rc;
 }
@@ -745,7 +1055,7 @@ int mirror_run(struct resource *r, const char *sources_dir, json_t **response, s
     if (mr.from_fd >= 0)
         close(mr.from_fd);
     for (size_t i = 0; i < mr.n_files; i++)
-        free(mr.files[i].key);
+        free(mr.files[i].key), free(mr.files[i].part_hex);
     free(mr.files);
     json_decref(mr.manifest);
     buf_free(&mr.repo_prefix);

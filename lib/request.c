@@ -534,19 +534,19 @@ static int unpack_source(json_t *obj, struct source_json *f, struct err *err)
     json_error_t je;
     if (!json_is_object(obj))
         return type_err(err, "source", "an object", obj);
-    if (json_unpack_ex(
-            obj, &je, JSON_STRICT,
-            "{s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o "
-            "s?o s?o s?o s?o s?o s?o s?o s?o s?o}",
-            "owner", &f->owner, "repository", &f->repository, "access_token", &f->access_token,
-            "github_api_url", &f->github_api_url, "insecure", &f->insecure, "ca_cert", &f->ca_cert,
-            "release", &f->release, "pre_release", &f->pre_release, "drafts", &f->drafts,
-            "tag_filter", &f->tag_filter, "semver_constraint", &f->semver_constraint, "order_by",
-            &f->order_by, "globs", &f->globs, "asset_dir", &f->asset_dir, "debug", &f->debug,
-            "max_rate_limit_wait", &f->max_rate_limit_wait, "mirror", &f->mirror,
-            "github_uploads_url", &f->uploads_url, "github_v4_api_url", &f->v4_api_url, "app_id",
-            &f->app_id, "private_key", &f->private_key, "installation_id", &f->installation_id,
-            "attestations", &f->attestations) < 0)
+    if (json_unpack_ex(obj, &je, JSON_STRICT,
+                       "{s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o "
+                       "s?o s?o s?o s?o s?o s?o s?o s?o s?o}",
+                       "owner", &f->owner, "repository", &f->repository, "access_token",
+                       &f->access_token, "github_api_url", &f->github_api_url, "insecure",
+                       &f->insecure, "ca_cert", &f->ca_cert, "release", &f->release, "pre_release",
+                       &f->pre_release, "drafts", &f->drafts, "tag_filter", &f->tag_filter,
+                       "semver_constraint", &f->semver_constraint, "order_by", &f->order_by,
+                       "globs", &f->globs, "asset_dir", &f->asset_dir, "debug", &f->debug,
+                       "max_rate_limit_wait", &f->max_rate_limit_wait, "mirror", &f->mirror,
+                       "github_uploads_url", &f->uploads_url, "github_v4_api_url", &f->v4_api_url,
+                       "app_id", &f->app_id, "private_key", &f->private_key, "installation_id",
+                       &f->installation_id, "attestations", &f->attestations) < 0)
         return err_set(err, "invalid source: %s", je.text);
     return 0;
 }
@@ -691,9 +691,8 @@ static int parse_attestations(json_t *obj, struct request_attestations *a, struc
     else if (!strcmp(mode, "off"))
         a->release = REQUEST_ATTEST_OFF;
     else
-        rc = err_set(err,
-                     "invalid source.attestations.release \"%s\": must be auto, required or off",
-                     mode);
+        rc = err_set(
+            err, "invalid source.attestations.release \"%s\": must be auto, required or off", mode);
     free(mode);
     return rc < 0 ? -1 : parse_attest_root(root, a, err);
 }

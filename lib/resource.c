@@ -3,8 +3,10 @@
 #include "resource.h"
 #include "listing.h"
 #include "log.h"
+#include "signals.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { OPEN_REQ = 1, OPEN_HTTP = 2, OPEN_GH = 4, OPEN_POLICY = 8, OPEN_APP = 16 };
@@ -36,12 +38,24 @@ static int resource_app_auth(struct resource *r, struct err *err)
     return 0;
 }
 
+/* GitHub's TUF repository, its metadata cached beside the release cache
+ * ($TMPDIR/github-release-mirror/tuf). Test knobs: GRM_TUF_GITHUB_URL (the
+ * repository) and GRM_TUF_GITHUB_ROOT (an initial root.json file). */
+static void resource_tuf(struct resource *r)
+{
+    const char *tmp = getenv("TMPDIR");
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%s/github-release-mirror/tuf", tmp && *tmp ? tmp : "/tmp");
+    attest_tuf_github(&r->tuf, getenv("GRM_TUF_GITHUB_URL"), getenv("GRM_TUF_GITHUB_ROOT"), dir);
+}
+
 int resource_open(struct resource *r, enum request_kind kind, struct err *err)
 {
     memset(r, 0, sizeof(*r));
     if (request_read_stdin(kind, &r->req, err) < 0)
         return -1;
     r->opened |= OPEN_REQ;
+    resource_tuf(r);
     if (http_client_init(&r->http, err) < 0)
         goto fail;
     r->opened |= OPEN_HTTP;
@@ -151,5 +165,6 @@ int resource_main_dir(enum request_kind kind, int argc, char **argv, const char 
         log_error("usage: %s %s, request JSON on stdin", argv[0], usage);
         return 2;
     }
+    signals_install(); /* in and out clean up after SIGTERM / SIGINT */
     return resource_main(kind, argv[1], fn);
 }

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "attest_tuf.h"
 #include "err.h"
 #include "github.h"
 #include "github_app.h"
@@ -20,6 +21,8 @@ struct resource {
     struct releases_policy policy;
     /* with source.app_id: where the token comes from */
     struct github_app app;
+    /* the default trusted root of release attestations: GitHub's TUF repository */
+    struct attest_tuf tuf;
     int opened; /* bit mask of what resource_close must release */
 };
 

@@ -2,15 +2,19 @@
  * batch deletes (see s3.h). */
 #include "s3.h"
 
+#include <errno.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "credentials.h"
 #include "log.h"
 #include "s3xml.h"
+#include "sha256.h"
+#include "signals.h"
 
 #define S3_MAX_HDRS 12
 #define S3_XML_MAX (8u * 1024 * 1024) /* cap of a response body we parse */
@@ -36,6 +40,7 @@ struct s3_req {
     char hash_hex[65];
     char etag[128];
     struct curl_slist *slist;
+    char cond[160];    /* "If-Match: ..." or "If-None-Match: *", sent unsigned; or "" */
     void *owner;       /* the operation this request belongs to */
     http_done_fn done; /* the operation's own done callback, after req_done */
     int refreshed;     /* credentials refreshed once for an expired token */
@@ -384,6 +389,8 @@ static int s3_prepare(struct http_xfer *x, void *ctx)
         if (!l)
             return http_xfer_fail(x, "out of memory");
     }
+    if (r->cond[0] && !(l = http_add_header(l, "%s", r->cond)))
+        return http_xfer_fail(x, "out of memory");
     curl_slist_free_all(r->slist);
     r->slist = l;
     x->headers = l;
@@ -590,9 +597,29 @@ int s3_head_object(struct s3_client *c, const char *key, struct s3_object_info *
 int s3_get_object(struct s3_client *c, const char *key, struct buf *out, int *found,
                   struct err *err)
 {
+    char etag[128];
+    return s3_get_object_etag(c, key, out, found, etag, err);
+}
+
+/* The ETag header of an answer, quotes stripped, into etag[128]. */
+static void req_etag(const struct s3_req *r, char etag[128])
+{
+    char v[128];
+    etag[0] = '\0';
+    if (http_header(&r->x, "ETag", v, sizeof(v))) {
+        size_t n = strlen(v);
+        int quoted = n >= 2 && v[0] == '"' && v[n - 1] == '"';
+        snprintf(etag, 128, "%.*s", (int)(quoted ? n - 2 : n), v + quoted);
+    }
+}
+
+int s3_get_object_etag(struct s3_client *c, const char *key, struct buf *out, int *found,
+                       char etag[128], struct err *err)
+{
     struct s3_req r;
     char code[128];
     *found = 0;
+    etag[0] = '\0';
     if (s3_check_key("GetObject", key, err) < 0)
         return -1;
     int rc = req_init(&r, c, "GetObject", "GET", key, NULL, err);
@@ -605,6 +632,7 @@ int s3_get_object(struct s3_client *c, const char *key, struct buf *out, int *fo
         *out = r.x.body_buf;
         buf_init(&r.x.body_buf, 0);
         *found = 1;
+        req_etag(&r, etag);
     } else if (rc == 0 && r.x.status == 404) {
         req_code(&r, code, sizeof(code));
         if (code[0] && strcmp(code, "NoSuchKey") != 0)
@@ -679,6 +707,81 @@ int s3_put_buffer(struct s3_client *c, const char *key, const void *data, size_t
     return put_single(c, key, -1, len ? data : NULL, (int64_t)len, o ? o : &none, err);
 }
 
+/* One conditional PutObject: 0 written, 1 precondition failed, -1 error. */
+static int put_cond_once(struct s3_client *c, const char *key, const void *data, size_t len,
+                         const struct s3_put_opts *o, const char *cond, struct err *err)
+{
+    struct s3_req r;
+    char code[128];
+    int rc = req_init(&r, c, "PutObject", "PUT", key, NULL, err);
+    if (rc == 0)
+        rc = req_write_headers(&r, o, err);
+    if (rc == 0) {
+        snprintf(r.cond, sizeof(r.cond), "%s", cond);
+        req_body(&r, len ? data : NULL, len);
+        if (c->cfg->checksum_sha256) {
+            s3_hex_to_b64(r.hash_hex, r.checksum_b64);
+            req_header(&r, "x-amz-checksum-sha256", r.checksum_b64);
+        }
+        rc = req_perform(&r, err);
+    }
+    if (rc == 0 && !req_ok(&r)) {
+        req_code(&r, code, sizeof(code));
+        if (r.x.status == 412 ||
+            (r.x.status == 409 && strcmp(code, "ConditionalRequestConflict") == 0))
+            rc = 1;
+        else
+            rc = req_error(&r, NULL, err);
+    }
+    req_cleanup(&r);
+    return rc;
+}
+
+int s3_put_if(struct s3_client *c, const char *key, const void *data, size_t len,
+              const struct s3_put_opts *o, const char *if_match, struct err *err)
+{
+    static const struct s3_put_opts none;
+    char cond[160];
+    o = o ? o : &none;
+    if (s3_check_key("PutObject", key, err) < 0)
+        return -1;
+    if (if_match && (strlen(if_match) > 128 || s3_has_ctl(if_match) || strchr(if_match, '"')))
+        return err_set(err, "s3 PutObject \"%s\": unusable ETag \"%.60s\"", key, if_match);
+    if (!if_match)
+        snprintf(cond, sizeof(cond), "If-None-Match: *");
+    else
+        snprintf(cond, sizeof(cond), c->if_match_bare ? "If-Match: %s" : "If-Match: \"%s\"",
+                 if_match);
+    int rc = put_cond_once(c, key, data, len, o, cond, err);
+    if (rc != 1 || !if_match || c->if_match_bare)
+        return rc;
+    /* 412 to the quoted form: a real change, or a server comparing unquoted? */
+    struct s3_object_info info;
+    if (s3_head_object(c, key, &info, err) < 0)
+        return -1;
+    if (!info.exists || strcmp(info.etag, if_match) != 0)
+        return 1;
+    snprintf(cond, sizeof(cond), "If-Match: %s", if_match);
+    rc = put_cond_once(c, key, data, len, o, cond, err);
+    if (rc == 0) {
+        c->if_match_bare = 1;
+        log_info("s3: the server compares If-Match with the ETag without its quotes (as Ceph "
+                 "RGW does); sending it bare");
+    }
+    if (rc != 1 || s3_head_object(c, key, &info, err) < 0)
+        return rc < 0 ? -1 : rc;
+    char versioning[32];
+    if (!info.exists || strcmp(info.etag, if_match) != 0 ||
+        s3_get_versioning(c, versioning, sizeof(versioning), err) < 0 || !versioning[0])
+        return 1;
+    /* RGW 16.2 answers 412 to any If-Match on a versioned bucket */
+    log_warn("s3: the server refuses If-Match on \"%s\" although its ETag matches (Ceph RGW "
+             "does on versioned buckets): writing it unconditionally; run the puts with "
+             "serial: true",
+             key);
+    return put_single(c, key, -1, len ? data : NULL, (int64_t)len, o, err);
+}
+
 /* ---- multipart ---- */
 
 struct s3_mp {
@@ -690,7 +793,12 @@ struct s3_mp {
     int64_t bytes_done;
     const struct s3_put_opts *o;
     struct buf upload_id;
+    int opened; /* CreateMultipartUpload answered: upload_id is ours */
     struct s3_req *parts;
+    const char (*part_hex)[65]; /* each part's sha256: o->part_sha256 or own_hex */
+    char (*own_hex)[65];
+    char (*part_b64)[48]; /* with checksum_sha256: each part's x-amz-checksum-sha256 */
+    char composite_b64[48];
 };
 
 int s3_abort_upload(struct s3_client *c, const char *key, const char *upload_id, struct err *err)
@@ -826,11 +934,12 @@ static int stray_collect(void *ctx, const char *key, const char *upload_id, int6
  * the time the call took, plus slack) other than the one we use. Another
  * writer's upload of the same key in that same window would be aborted too;
  * two writers of one key conflict anyway. Best effort. */
+static void mp_abort_listed(struct s3_mp *m, struct s3_strays *s, const char *what);
+
 static void mp_abort_strays(struct s3_mp *m, const struct s3_req *create, int64_t t0_ms)
 {
     struct s3_strays s = {.key = m->key, .keep = buf_str(&m->upload_id)};
     char date[128];
-    struct err err;
     int64_t now = s3_now_ms(), took = now - t0_ms;
     time_t server =
         http_header(&create->x, "Date", date, sizeof(date)) ? curl_getdate(date, NULL) : (time_t)-1;
@@ -841,15 +950,32 @@ static void mp_abort_strays(struct s3_mp *m, const struct s3_req *create, int64_
         s.lo_ms = t0_ms - S3_CLOCK_SKEW_MS;
         s.hi_ms = now + S3_CLOCK_SKEW_MS;
     }
-    if (s3_list_uploads(m->c, m->key, stray_collect, &s, &err) < 0)
-        log_warn("cannot look for duplicate multipart uploads: %s", err.msg);
-    for (size_t i = 0; i < s.n; i++) {
-        if (s3_abort_upload(m->c, m->key, s.ids[i], &err) < 0)
-            log_warn("cannot abort duplicate multipart upload: %s", err.msg);
+    mp_abort_listed(m, &s, "duplicate");
+}
+
+/* List the key's uploads into s and abort them; what names them in logs. */
+static void mp_abort_listed(struct s3_mp *m, struct s3_strays *s, const char *what)
+{
+    struct err err;
+    if (s3_list_uploads(m->c, m->key, stray_collect, s, &err) < 0)
+        log_warn("cannot look for %s multipart uploads: %s", what, err.msg);
+    for (size_t i = 0; i < s->n; i++) {
+        if (s3_abort_upload(m->c, m->key, s->ids[i], &err) < 0)
+            log_warn("cannot abort %s multipart upload: %s", what, err.msg);
         else
-            log_info("aborted duplicate multipart upload of \"%s\"", m->key);
-        free(s.ids[i]);
+            log_info("aborted %s multipart upload of \"%s\"", what, m->key);
+        free(s->ids[i]);
     }
+}
+
+/* Before uploading a key: the incomplete uploads of it that earlier runs
+ * left (a SIGKILL gives no chance to abort) would stay, and be billed,
+ * forever. A concurrent writer of the same key loses its upload too; two
+ * writers of one key conflict anyway. Best effort. */
+static void mp_abort_leftovers(struct s3_mp *m)
+{
+    struct s3_strays s = {.key = m->key, .keep = "", .lo_ms = INT64_MIN, .hi_ms = INT64_MAX};
+    mp_abort_listed(m, &s, "an earlier run's incomplete");
 }
 
 static int mp_create(struct s3_mp *m, struct err *err)
@@ -862,14 +988,20 @@ static int mp_create(struct s3_mp *m, struct err *err)
     r.x.fresh_connect = 1;
     if (rc == 0)
         rc = req_write_headers(&r, m->o, err);
+    if (rc == 0 && m->part_b64)
+        req_header(&r, "x-amz-checksum-algorithm", "SHA256");
     if (rc == 0)
         rc = req_perform(&r, err);
     if (rc == 0 && !req_ok(&r))
         rc = req_error(&r, NULL, err);
     if (rc == 0 && s3xml_parse_initiate(r.x.body_buf.ptr, r.x.body_buf.len, &m->upload_id, err) < 0)
         rc = err_prefix(err, "s3 CreateMultipartUpload \"%s\"", m->key);
-    if (rc == 0 && r.x.attempts > 1)
+    m->opened = rc == 0;
+    if ((rc == 0 && r.x.attempts > 1) || (rc < 0 && signals_caught())) {
+        signals_hold(1); /* interrupted: the server may have opened one anyway */
         mp_abort_strays(m, &r, t0);
+        signals_hold(0);
+    }
     req_cleanup(&r);
     return rc;
 }
@@ -909,7 +1041,9 @@ static int mp_upload_parts(struct s3_mp *m, struct err *err)
         rc = req_init(r, m->c, "UploadPart", "PUT", m->key, buf_str(&q), err);
         r->part = i + 1;
         r->owner = m;
-        r->payload_hash = SIGV4_UNSIGNED;
+        r->payload_hash = m->part_hex[i]; /* the server checks the bytes against it */
+        if (m->part_b64)
+            req_header(r, "x-amz-checksum-sha256", m->part_b64[i]);
         r->x.upload_fd = m->fd;
         r->x.upload_offset = (int64_t)i * m->part_size;
         r->x.upload_len = m->size - r->x.upload_offset < m->part_size ? m->size - r->x.upload_offset
@@ -970,18 +1104,25 @@ static int mp_complete(struct s3_mp *m, struct err *err)
     struct buf body = BUF_INIT(0), q = BUF_INIT(0);
     struct s3xml_error e;
     const char **etags = calloc((size_t)m->n_parts, sizeof(*etags));
-    int rc = etags ? 0 : s3_oom(err);
-    for (int i = 0; rc == 0 && i < m->n_parts; i++)
+    const char **sums = calloc((size_t)m->n_parts, sizeof(*sums));
+    int rc = etags && sums ? 0 : s3_oom(err);
+    for (int i = 0; rc == 0 && i < m->n_parts; i++) {
         etags[i] = m->parts[i].etag;
-    if (rc == 0 && (s3xml_complete_body(&body, etags, (size_t)m->n_parts) < 0 ||
-                    query_add(&q, "uploadId", buf_str(&m->upload_id)) < 0))
+        sums[i] = m->part_b64 ? m->part_b64[i] : NULL;
+    }
+    if (rc == 0 &&
+        (s3xml_complete_body(&body, etags, m->part_b64 ? sums : NULL, (size_t)m->n_parts) < 0 ||
+         query_add(&q, "uploadId", buf_str(&m->upload_id)) < 0))
         rc = s3_oom(err);
     free(etags);
+    free(sums);
     if (rc < 0)
         return rc;
     rc = req_init(&r, m->c, "CompleteMultipartUpload", "POST", m->key, buf_str(&q), err);
     if (rc == 0) {
         req_header(&r, "Content-Type", "application/xml");
+        if (m->part_b64)
+            req_header(&r, "x-amz-checksum-sha256", m->composite_b64);
         req_body(&r, body.ptr, body.len);
         r.done = complete_done;
         rc = req_perform(&r, err);
@@ -1005,20 +1146,95 @@ static int mp_complete(struct s3_mp *m, struct err *err)
     return rc;
 }
 
+/* SHA-256 of each part of the file (unless the caller gave them), read once. */
+static int mp_hash_parts(struct s3_mp *m, struct err *err)
+{
+    if (m->o->part_sha256) {
+        m->part_hex = m->o->part_sha256;
+        return 0;
+    }
+    unsigned char *chunk = malloc(S3_MIB);
+    m->own_hex = calloc((size_t)m->n_parts, sizeof(*m->own_hex));
+    m->part_hex = (const char(*)[65])m->own_hex;
+    int rc = chunk && m->own_hex ? 0 : s3_oom(err);
+    for (int i = 0; rc == 0 && i < m->n_parts; i++) {
+        struct sha256 h = {0};
+        int64_t at = (int64_t)i * m->part_size, end = at + m->part_size;
+        end = end > m->size ? m->size : end;
+        if (sha256_init(&h) < 0)
+            rc = s3_oom(err);
+        while (rc == 0 && at < end) {
+            size_t want = end - at < S3_MIB ? (size_t)(end - at) : (size_t)S3_MIB;
+            ssize_t got = pread(m->fd, chunk, want, (off_t)at);
+            if (got <= 0 && !(got < 0 && errno == EINTR))
+                rc = err_set(err, "s3 PutObject \"%s\": cannot read the file: %s", m->key,
+                             got < 0 ? strerror(errno) : "it got shorter");
+            else if (got > 0)
+                sha256_update(&h, chunk, (size_t)got), at += got;
+        }
+        if (rc == 0)
+            sha256_final_hex(&h, m->own_hex[i]);
+        else if (h.md)
+            sha256_free(&h);
+    }
+    free(chunk);
+    return rc;
+}
+
+/* With checksum_sha256: each part's checksum and the composite one (the
+ * SHA-256 of the parts' binary digests, as S3 computes it). */
+static int mp_checksums(struct s3_mp *m, struct err *err)
+{
+    if (!m->c->cfg->checksum_sha256)
+        return 0;
+    struct sha256 h = {0};
+    char hex[65];
+    m->part_b64 = calloc((size_t)m->n_parts, sizeof(*m->part_b64));
+    if (!m->part_b64 || sha256_init(&h) < 0)
+        return s3_oom(err);
+    for (int i = 0; i < m->n_parts; i++) {
+        unsigned char bin[32];
+        for (int j = 0; j < 32; j++) {
+            unsigned v = 0;
+            sscanf(m->part_hex[i] + 2 * j, "%2x", &v);
+            bin[j] = (unsigned char)v;
+        }
+        sha256_update(&h, bin, sizeof(bin));
+        s3_hex_to_b64(m->part_hex[i], m->part_b64[i]);
+    }
+    sha256_final_hex(&h, hex);
+    s3_hex_to_b64(hex, m->composite_b64);
+    return 0;
+}
+
+/* Abort the upload this call opened (also after a signal). */
+static void mp_abort_own(struct s3_mp *m)
+{
+    struct err aerr;
+    signals_hold(1);
+    if (s3_abort_upload(m->c, m->key, buf_str(&m->upload_id), &aerr) < 0)
+        log_warn("cannot abort the failed upload: %s", aerr.msg);
+    else if (signals_caught())
+        log_info("aborted the multipart upload of \"%s\"", m->key);
+    signals_hold(0);
+}
+
 static int put_multipart(struct s3_mp *m, struct err *err)
 {
     if (s3_part_size(m->size, m->c->cfg->part_size, &m->part_size, &m->n_parts, err) < 0)
         return err_prefix(err, "s3 PutObject \"%s\"", m->key);
+    if (mp_hash_parts(m, err) < 0 || mp_checksums(m, err) < 0)
+        return -1;
+    mp_abort_leftovers(m);
     if (mp_create(m, err) < 0)
         return -1;
     int rc = mp_upload_parts(m, err);
+    if (rc == 0 && m->o->before_complete)
+        rc = m->o->before_complete(m->o->ctx, err);
     if (rc == 0)
         rc = mp_complete(m, err);
-    if (rc < 0) {
-        struct err aerr;
-        if (s3_abort_upload(m->c, m->key, buf_str(&m->upload_id), &aerr) < 0)
-            log_warn("cannot abort the failed upload: %s", aerr.msg);
-    }
+    if (rc < 0 && m->opened)
+        mp_abort_own(m);
     return rc;
 }
 
@@ -1041,6 +1257,8 @@ int s3_put_file(struct s3_client *c, const char *key, int fd, int64_t size,
     for (int i = 0; m.parts && i < m.n_parts; i++)
         req_cleanup(&m.parts[i]);
     free(m.parts);
+    free(m.own_hex);
+    free(m.part_b64);
     buf_free(&m.upload_id);
     return rc;
 }
@@ -1108,6 +1326,23 @@ int s3_list_objects(struct s3_client *c, const char *prefix, const char *delimit
     }
     free(token);
     buf_free(&mark);
+    return rc;
+}
+
+int s3_get_versioning(struct s3_client *c, char *status, size_t n, struct err *err)
+{
+    struct s3_req r;
+    if (n)
+        status[0] = '\0';
+    int rc = req_init(&r, c, "GetBucketVersioning", "GET", "", "versioning", err);
+    r.key = "";
+    if (rc == 0)
+        rc = req_perform(&r, err);
+    if (rc == 0 && !req_ok(&r))
+        rc = req_error(&r, NULL, err);
+    if (rc == 0 && s3xml_parse_versioning(r.x.body_buf.ptr, r.x.body_buf.len, status, n, err) < 0)
+        rc = err_prefix(err, "s3 GetBucketVersioning");
+    req_cleanup(&r);
     return rc;
 }
 

@@ -44,6 +44,7 @@ struct s3_client {
     char *base_path;                  /* raw path before the key: "", "/bucket", ... owned */
     int list_max_keys;                /* max-keys for listings; 0: server default */
     struct creds *creds;              /* owned; NULL: cfg's static keys, or unsigned without any */
+    int if_match_bare;                /* the server compares If-Match unquoted (see s3_put_if) */
 };
 
 /* Set up c for cfg (bucket required; endpoint, when given, http:// or https://
@@ -94,15 +95,30 @@ struct s3_put_opts {
                                    hash of a single PUT and, with cfg->checksum_sha256,
                                    sent as x-amz-checksum-sha256 (single PUT only) */
     const char *progress_label; /* NULL: quiet */
+    /* multipart only: */
+    const char (*part_sha256)[65];                      /* NULL, or the sha256 hex of each part as
+                                                           s3_part_size() splits the file: each
+                                                           UploadPart is signed with it (NULL: the
+                                                           parts are hashed here first) */
+    int (*before_complete)(void *ctx, struct err *err); /* NULL, or called after
+                                      the last part and before Complete; -1
+                                      (err set) aborts the upload */
+    void *ctx;                                          /* for before_complete */
 };
 
 /* Upload size bytes of fd (read by offset with pread, never held in memory)
  * as key: one PUT below the part size, else a multipart upload with
  * cfg->concurrency parts in flight. Object writes carry Content-Type,
- * x-amz-meta-sha256, SSE and storage-class headers from o and cfg. After a
- * failure the multipart upload this call created is aborted (best effort);
- * uploads duplicated by a resent CreateMultipartUpload are aborted too. o may
- * be NULL. Returns 0, or -1 with err set. */
+ * x-amz-meta-sha256, SSE and storage-class headers from o and cfg. Every
+ * part is signed with its SHA-256 (never UNSIGNED-PAYLOAD), so the server
+ * refuses bytes that differ from those hashed; with cfg->checksum_sha256
+ * each part also carries x-amz-checksum-sha256 and Complete the composite
+ * checksum. Before a multipart upload starts, the incomplete uploads of the
+ * same key that earlier (killed) runs left are aborted. After a failure, or
+ * a SIGTERM/SIGINT (signals.h), the multipart upload this call created is
+ * aborted (best effort); uploads duplicated by a resent
+ * CreateMultipartUpload are aborted too. o may be NULL. Returns 0, or -1
+ * with err set. */
 int s3_put_file(struct s3_client *c, const char *key, int fd, int64_t size,
                 const struct s3_put_opts *o, struct err *err);
 
@@ -116,6 +132,25 @@ int s3_put_buffer(struct s3_client *c, const char *key, const void *data, size_t
  * *found = 0 and returns 0. Returns 0, or -1 with err set. */
 int s3_get_object(struct s3_client *c, const char *key, struct buf *out, int *found,
                   struct err *err);
+/* The same, with the answer's ETag (quotes stripped; "" when absent or not
+ * found) into etag[128]. */
+int s3_get_object_etag(struct s3_client *c, const char *key, struct buf *out, int *found,
+                       char etag[128], struct err *err);
+
+/* Conditional PutObject of a small document: only when the object still has
+ * ETag if_match (quotes stripped), or, with if_match NULL, only when it does
+ * not exist (If-None-Match: *). Returns 0 when written, 1 when the condition
+ * failed (412, or 409 ConditionalRequestConflict: someone else wrote it; read
+ * again and decide), -1 with err set.
+ *
+ * If-Match is sent quoted, as RFC 9110 and AWS want. Ceph RGW up to at least
+ * 16.2 compares it with the ETag without quotes, so a quoted value never
+ * matches: on a 412 the object is HEADed, and when its ETag is still the one
+ * we sent the request is resent with the bare ETag, and the client sends it
+ * bare from then on (c->if_match_bare, logged once). A server that ignores
+ * conditional headers writes unconditionally: nothing can detect that. */
+int s3_put_if(struct s3_client *c, const char *key, const void *data, size_t len,
+              const struct s3_put_opts *o, const char *if_match, struct err *err);
 
 /* Called per listed entry: a key with its size, or (is_prefix) a common
  * prefix. Return 0 to go on, 1 to stop listing (success), -1 after err_set()
@@ -134,6 +169,11 @@ int s3_list_objects(struct s3_client *c, const char *prefix, const char *delimit
  * DeleteObject instead. Missing keys are not errors. Returns 0, or -1 with
  * err set (earlier batches stay deleted). */
 int s3_delete_objects(struct s3_client *c, const char *const *keys, size_t n, struct err *err);
+
+/* GetBucketVersioning: the bucket's versioning Status ("Enabled",
+ * "Suspended", or "" when never enabled) into status (n bytes). Returns 0, or
+ * -1 with err set (status ""). */
+int s3_get_versioning(struct s3_client *c, char *status, size_t n, struct err *err);
 
 /* Called per in-progress multipart upload. Return as for s3_list_fn. */
 typedef int (*s3_upload_fn)(void *ctx, const char *key, const char *upload_id, int64_t initiated_ms,

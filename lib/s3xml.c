@@ -255,6 +255,38 @@ int s3xml_parse_initiate(const char *xml, size_t len, struct buf *upload_id, str
     return 0;
 }
 
+/* ---- VersioningConfiguration ---- */
+
+struct versioning_ctx {
+    char *status;
+    size_t n;
+};
+
+static int versioning_end(struct xp *p)
+{
+    struct versioning_ctx *v = p->ctx;
+    if (xp_at(p, 2, NULL, "Status"))
+        snprintf(v->status, v->n, "%s", buf_str(&p->text));
+    return 0;
+}
+
+int s3xml_parse_versioning(const char *xml, size_t len, char *status, size_t n, struct err *err)
+{
+    struct xp p = {0};
+    struct versioning_ctx v = {status, n};
+    if (n)
+        status[0] = '\0';
+    p.want_root = "VersioningConfiguration";
+    p.end = versioning_end;
+    p.ctx = &v;
+    if (xp_run(&p, xml, len, err) < 0) {
+        if (n)
+            status[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
 /* Room for entry n of an array that doubles at powers of two: the (maybe
  * moved) array, or NULL on OOM (parse stopped; the old array stays valid). */
 static void *xp_grow(struct xp *p, void *items, size_t n, size_t size)
@@ -540,13 +572,19 @@ int s3xml_escape(struct buf *out, const char *s)
     return 0;
 }
 
-int s3xml_complete_body(struct buf *out, const char *const *etags, size_t n)
+int s3xml_complete_body(struct buf *out, const char *const *etags, const char *const *sums,
+                        size_t n)
 {
     if (buf_adds(out, "<CompleteMultipartUpload xmlns=\"" S3XML_NS "\">") < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         if (buf_addf(out, "<Part><PartNumber>%zu</PartNumber><ETag>", i + 1) < 0 ||
-            s3xml_escape(out, etags[i]) < 0 || buf_adds(out, "</ETag></Part>") < 0)
+            s3xml_escape(out, etags[i]) < 0 || buf_adds(out, "</ETag>") < 0)
+            return -1;
+        if (sums && (buf_adds(out, "<ChecksumSHA256>") < 0 || s3xml_escape(out, sums[i]) < 0 ||
+                     buf_adds(out, "</ChecksumSHA256>") < 0))
+            return -1;
+        if (buf_adds(out, "</Part>") < 0)
             return -1;
     }
     return buf_adds(out, "</CompleteMultipartUpload>");

@@ -93,6 +93,11 @@ struct s3xml_delete {
 int s3xml_parse_delete(const char *xml, size_t len, struct s3xml_delete *d, struct err *err);
 void s3xml_delete_free(struct s3xml_delete *d);
 
+/* VersioningConfiguration (GetBucketVersioning): its Status ("Enabled",
+ * "Suspended"; "" when the bucket never had versioning) into status,
+ * truncated to n bytes. Returns 0, or -1 with err set (status ""). */
+int s3xml_parse_versioning(const char *xml, size_t len, char *status, size_t n, struct err *err);
+
 /* "2010-11-10T20:48:33.000Z" (fraction optional, 'Z' required) into ms
  * since the epoch. Returns 0, or -1 when s is not such a time. */
 int s3xml_parse_time(const char *s, int64_t *ms);
@@ -102,8 +107,10 @@ int s3xml_parse_time(const char *s, int64_t *ms);
 int s3xml_escape(struct buf *out, const char *s);
 
 /* The CompleteMultipartUpload body: parts numbered 1..n with etags[i] as
- * ETag of part i+1, in order. Appended to out; 0 or -1 (out freed). */
-int s3xml_complete_body(struct buf *out, const char *const *etags, size_t n);
+ * ETag of part i+1, in order, and sums[i] (base64) as its ChecksumSHA256
+ * when sums is not NULL. Appended to out; 0 or -1 (out freed). */
+int s3xml_complete_body(struct buf *out, const char *const *etags, const char *const *sums,
+                        size_t n);
 
 /* The DeleteObjects body in quiet mode (only failures are reported) for the
  * n keys. Appended to out; 0 or -1 (out freed). */

@@ -30,7 +30,8 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bbutil import (FAST_ENV, META_FILES, PASS_ENV, SANITIZER_MARKERS, TOKEN,  # noqa: E402
+from bbutil import (FAST_ENV, META_FILES, OWNER, PASS_ENV, REPO, SANITIZER_MARKERS,  # noqa: E402
+                    TOKEN,
                     CheckRecovery, Result, binary, closed_port, read_text, sha256_file, tree)
 from test_out import OutCase, query  # noqa: E402
 from nethelp import Foreign, Trickle  # noqa: E402
@@ -508,44 +509,125 @@ class TestDisk(FaultCase):
 
 
 class TestProcess(FaultCase):
-    """Row "process"."""
+    """Rows "process"."""
 
-    def test_row17_sigterm_during_in_then_run_again(self):
-        """process | SIGTERM during in, then run again | the second run completes correctly"""
-        r = self.rel("v1.0.0")
+    def big_and_small_stalled(self, tag="v1.0.0"):
+        r = self.rel(tag)
         a = self.gh.add_asset(r, "big.bin", size=8 * MIB)
         small = self.gh.add_asset(r, "small.bin", size=5000)
         self.gh.add_fault(listener="asset", action="stall", fraction=0.5, seconds=60,
                           path_regex=r"/big\.bin$")
-        req = self.in_request(r)
-        t0 = time.monotonic()
-        p = self.spawn("in", req, [self.dest])
-        # Wait until half of big.bin is on disk under its temporary name.
+        return r, a, small
+
+    def wait_half_of_big(self, p, dest=None):
+        """Wait until half of big.bin is on disk in the private temporary
+        directory; returns that directory's name."""
+        dest = dest or self.dest
         deadline = time.time() + 60
-        part = None
         while time.time() < deadline and p.poll() is None:
-            parts = [f for f in os.listdir(self.dest) if f.startswith(".grm-part-")]
-            sizes = [os.path.getsize(os.path.join(self.dest, f)) for f in parts]
-            if any(s >= 4 * MIB for s in sizes):
-                part = parts[sizes.index(max(sizes))]
-                break
+            for d in [f for f in os.listdir(dest) if f.startswith(".grm-tmp-")]:
+                try:
+                    files = os.listdir(os.path.join(dest, d))
+                    if any(os.path.getsize(os.path.join(dest, d, f)) >= 4 * MIB
+                           for f in files):
+                        return d
+                except OSError:
+                    pass
             time.sleep(0.05)
-        self.assertIsNotNone(part, "no progress on big.bin")
-        p.send_signal(signal.SIGTERM)
+        self.fail("no progress on big.bin")
+
+    def test_row17_sigkill_during_in_then_run_again(self):
+        """process | SIGKILL during in, then run again | the second run completes correctly"""
+        r, a, small = self.big_and_small_stalled()
+        t0 = time.monotonic()
+        p = self.spawn("in", self.in_request(r), [self.dest])
+        tmp = self.wait_half_of_big(p)
+        p.kill()
         killed = self.finish(p, ["in", self.dest], t0)
-        self.assertEqual(killed.rc, -signal.SIGTERM, killed)
+        self.assertEqual(killed.rc, -signal.SIGKILL, killed)
         self.assertEqual(killed.stdout, "", killed)
         self.assertNotIn("big.bin", tree(self.dest))
         self.assertFalse(set(tree(self.dest)) & set(META_FILES), tree(self.dest))
-        leftovers = temp_files(tree(self.dest))
-        self.assertIn(part, leftovers)
+        self.assertIn(tmp + "/", temp_files(tree(self.dest)))
 
         res = self.get(self.version(r))
         self.assertRecoveredIn(res, [a, small])          # leftovers cleaned too
-        self.assertIn('removed "%s", left by an interrupted run' % part, res.stderr)
+        self.assertIn('removed "%s", left by an interrupted run' % tmp, res.stderr)
         self.assertEqual(temp_files(tree(self.dest)), [])
         sums = read_text(os.path.join(self.dest, "SHA256SUMS"))
         self.assertIn("%s  big.bin\n" % a.sha256, sums)
+
+    def test_row18_sigterm_during_in(self):
+        """process | SIGTERM (or SIGINT) during in | exits non-zero within 10 s, no temporary file"""
+        for sig, tag in ((signal.SIGTERM, "v1.0.0"), (signal.SIGINT, "v2.0.0")):
+            with self.subTest(sig=sig.name):
+                r, _, _ = self.big_and_small_stalled(tag)
+                dest = self.mkdir("dest-" + sig.name)
+                p = self.spawn("in", self.in_request(r), [dest])
+                self.wait_half_of_big(p, dest)
+                t0 = time.monotonic()
+                p.send_signal(sig)
+                res = self.finish(p, ["in", dest], t0)
+                self.assertLess(res.elapsed, 10.0, res)
+                self.assertFailedCleanly(res, "interrupted by " + sig.name, dest=dest,
+                                         allowed=("small.bin",))  # whole, verified
+
+
+class TestAbortS3(FaultCase):
+    """Rows "S3, aborted runs": a 4-part upload, each part held 0.7 s."""
+
+    def setUp(self):
+        super().setUp()
+        r = self.rel("v1.0.0")
+        self.big = self.gh.add_asset(r, "big.bin", size=4 * 5 * MIB)
+        self.name, _ = self.fetch(r)
+        self.key = "%s/%s/v1.0.0/big.bin" % (OWNER, REPO)
+        self.proxy.add_fault("delay", method="PUT", query="partNumber=", times=None, delay=0.7)
+
+    def start_put(self):
+        req = {"source": self.src(self.mirror(concurrency=1)), "params": {"from": self.name}}
+        p = self.spawn("out", req, [self.sources])
+        path = "/%s/%s" % (self.bucket, self.key)
+        deadline = time.time() + 60
+        while time.time() < deadline and p.poll() is None:
+            with self.proxy._lock:
+                done = [e for e in self.proxy.log if e["path"] == path
+                        and "partNumber" in e["query"] and e["status"] == 200]
+            if len(done) >= 2:
+                return p
+            time.sleep(0.05)
+        self.fail("the put made no progress")
+
+    def test_row19_sigterm_half_way_through_a_multipart_put(self):
+        """S3 | SIGTERM at 50% of a multipart put | upload aborted, exit non-zero within 10 s"""
+        p = self.start_put()
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGTERM)
+        res = self.finish(p, ["out"], t0)
+        self.assertLess(res.elapsed, 10.0, res)
+        self.assertFailsClearly(res, "interrupted by SIGTERM")
+        self.assertNoPartialKeys()
+
+    def test_row20_sigkill_half_way_then_run_again(self):
+        """S3 | SIGKILL at 50% of a multipart put, then run again | the rerun aborts the old upload"""
+        p = self.start_put()
+        p.kill()
+        self.finish(p, ["out"], time.monotonic())
+        self.assertEqual([k for k, _ in self.s3r.uploads(self.bucket)], [self.key])
+        self.proxy.clear()
+        res = self.out(self.name)
+        self.assertEqual((res.rc, res.errors), (0, []), res)
+        self.assertNoUploads()
+        self.assertEqual(self.s3r.sha256(self.bucket, self.key), self.big.sha256)
+
+    def test_row21_file_changed_during_multipart_put(self):
+        """S3 | the file changes during its multipart put | upload aborted, nothing stored"""
+        p = self.start_put()
+        with open(os.path.join(self.sources, self.name, "big.bin"), "r+b") as f:
+            f.write(b"changed")
+        res = self.finish(p, ["out"], time.monotonic())
+        self.assertFailsClearly(res, "changed during its upload")
+        self.assertNoPartialKeys()
 
 
 class TestNetworkRules(FaultCase):

@@ -15,7 +15,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import attest_pki as P  # noqa: E402
-from bbutil import ROOT, binary  # noqa: E402
+from bbutil import ROOT, binary, closed_port  # noqa: E402
 
 DATA = os.path.join(ROOT, "test", "data", "attest")
 GH_ROOT = os.path.join(DATA, "github_trusted_root.json")
@@ -158,10 +158,15 @@ class TestGenuine(Base):
         self.refused(r, "identity", "SAN")
 
     def test_verify_bundle_without_trusted_root(self):
-        r = run("verify-bundle", "--bundle", DELME, "--certificate-identity",
-                "https://dotcom.releases.github.com", "--certificate-oidc-issuer", "x",
-                "sha256:" + DELME_ZIP)
-        self.refused(r, "trust-root")
+        """Sigstore's TUF repository unreachable (test_tuf_wire.py has the rest)."""
+        env = dict(os.environ, GRM_TUF_SIGSTORE_URL="http://127.0.0.1:%d" % closed_port(),
+                   GRM_MAX_ATTEMPTS="1", XDG_CACHE_HOME=tempfile.mkdtemp(prefix="grm-xdg-"))
+        self.addCleanup(shutil.rmtree, env["XDG_CACHE_HOME"], True)
+        r = subprocess.run([binary("grm-verify"), "verify-bundle", "--bundle", DELME,
+                            "--certificate-identity", "https://dotcom.releases.github.com",
+                            "--certificate-oidc-issuer", "x", "sha256:" + DELME_ZIP],
+                           capture_output=True, text=True, env=env)
+        self.refused(r, "trust-root", "TUF")
 
 
 class TestSynthetic(Base):

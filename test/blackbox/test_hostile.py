@@ -588,5 +588,40 @@ class TestHostileOrigins(HostileCase):
                 self.assertNotIn(token[i:i + 8], res.stderr)
 
 
+class TestReservedNames(OutCase):
+    """Names an asset (or a planted file) can take that must not reach the
+    resource's own files: temporary files of `in`, latest.json of `out`."""
+
+    def test_planted_temp_dir_link_is_not_followed(self):
+        outside = self.mkdir("outside")
+        with open(os.path.join(outside, "precious"), "w") as fp:
+            fp.write("precious")
+        dest = self.mkdir("dest")
+        os.symlink(outside, os.path.join(dest, ".grm-tmp-2147483646-abcdef"))  # a dead pid's
+        r = self.rel("v1.0.0")
+        a = self.gh.add_asset(r, "a.bin", size=5000)
+        self.get_ok(self.version(r), dest=dest)
+        self.assertEqual(os.listdir(outside), ["precious"])
+        self.assertEqual(read_text(os.path.join(outside, "precious")), "precious")
+        self.assertFalse(os.path.lexists(os.path.join(dest, ".grm-tmp-2147483646-abcdef")))
+        self.assertEqual(sha256_file(os.path.join(dest, "a.bin")), a.sha256)
+
+    def test_malformed_digest_is_refused(self):
+        r = self.rel("v1.0.0")
+        self.gh.add_asset(r, "a.bin", size=100, digest="sha256:" + "0" * 63 + "\n")
+        res = self.get(self.version(r), dest=self.mkdir("dest"))
+        self.assertFailsClearly(res, '"a.bin"', "malformed digest")
+        self.assertNotIn("\n", res.errors[0])
+
+    def test_asset_named_latest_json_is_refused_by_out(self):
+        src = self.src(self.mirror(key_template="{owner}/{repository}/{asset}"))
+        r = self.rel("v1.0.0")
+        self.gh.add_asset(r, "latest.json", content=b'{"tag": "v9.9.9"}')
+        name, _ = self.fetch(r, src)
+        res = self.out(name, src)
+        self.assertOneError(res, '"latest.json"', "key_template")
+        self.assertEqual(self.proxy.requests(), [])
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

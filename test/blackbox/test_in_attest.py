@@ -15,7 +15,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import attest_pki as P  # noqa: E402
-from bbutil import OWNER, REPO, GitHubCase, binary  # noqa: E402
+from bbutil import OWNER, REPO, GitHubCase, binary, closed_port  # noqa: E402
 
 _PKI = {}
 
@@ -173,9 +173,14 @@ class TestRefused(AttestCase):
         self.refused("identity:", "evil.releases.github.com")
 
     def test_no_trusted_root(self):
+        """GitHub's TUF repository unreachable (test_tuf_wire.py has the rest)."""
         self.attest()
-        self.refused("trust-root:", "source.attestations.trusted_root",
-                     source=self.source(attestations={"release": "auto"}))
+        env = {"GRM_TUF_GITHUB_URL": "http://127.0.0.1:%d" % closed_port(),
+               "GRM_MAX_ATTEMPTS": "1"}
+        res = self.get(self.version(self.r), env=env,
+                       source=self.source(attestations={"release": "auto"}))
+        self.assertFailsClearly(res, "trust-root:", "source.attestations.trusted_root")
+        self.assertEqual(self.downloads(), [], "downloaded before verifying")
 
     def test_asset_named_attestations(self):
         self.gh.add_asset(self.r, "attestations", content=b"x")

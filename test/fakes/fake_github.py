@@ -1191,11 +1191,15 @@ class FakeGitHub:
         if req.query.get("sig") != a.sig:
             return _s3_error(403, "AccessDenied", "Request has expired or the signature is wrong.")
         size = a.served_size
+        etag = getattr(a, "etag", None) or '"%s"' % _sha1("etag:%d" % a.id)  # a.etag: replaced
+        modified = "Mon, 01 Jan 2024 00:00:00 GMT"
         headers = [("Content-Type", "application/octet-stream"), ("Accept-Ranges", "bytes"),
-                   ("ETag", '"%s"' % _sha1("etag:%d" % a.id)),
-                   ("Last-Modified", "Mon, 01 Jan 2024 00:00:00 GMT"),
+                   ("ETag", etag), ("Last-Modified", modified),
                    ("Content-Disposition", "attachment; filename=%s" % quote(a.name))]
         rng = parse_range(req.headers.get("range"), size)
+        if_range = req.headers.get("if-range")
+        if rng is not None and if_range is not None and if_range not in (etag, modified):
+            rng = None  # RFC 9110 13.1.5: a changed representation is sent whole
         if rng == "unsatisfiable":
             return _s3_error(416, "InvalidRange", "The requested range is not satisfiable",
                              [("Content-Range", "bytes */%d" % size)])

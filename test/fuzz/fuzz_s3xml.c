@@ -1,8 +1,8 @@
 /* fuzz_s3xml.c - libFuzzer harness: the S3 XML response parsers.
  *
  * Every parser in s3xml.h reads the same input (an <Error>, the answers to
- * ListObjectsV2, Initiate/CompleteMultipartUpload, ListMultipartUploads and
- * DeleteObjects), each checked for what its contract promises. The input
+ * ListObjectsV2, Initiate/CompleteMultipartUpload, ListMultipartUploads,
+ * DeleteObjects and GetBucketVersioning), each checked for what its contract promises. The input
  * also goes to s3xml_parse_time(), and its printable ASCII prefix through
  * s3xml_escape() and back through the <Error> parser, which must give the
  * text back unchanged. */
@@ -37,6 +37,10 @@ static void parse_all(const char *xml, size_t len)
     }
     if (s3xml_parse_delete(xml, len, &d, &err) == 0)
         s3xml_delete_free(&d);
+    char status[16];
+    if (s3xml_parse_versioning(xml, len, status, sizeof(status), &err) == 0 &&
+        strlen(status) >= sizeof(status))
+        abort();
 }
 
 /* Printable text escaped into an <Error><Code> must read back as itself. */

@@ -259,6 +259,22 @@ static void test_delete(void)
     CHECK(s3xml_parse_delete("<DeleteResult>", 14, &d, &err) == -1);
 }
 
+static void test_versioning(void)
+{
+    struct err err = {{0}};
+    char st[16];
+    const char *on = "<VersioningConfiguration " NS "><Status>Enabled</Status>"
+                     "<MfaDelete>Disabled</MfaDelete></VersioningConfiguration>";
+    CHECK(s3xml_parse_versioning(on, strlen(on), st, sizeof(st), &err) == 0);
+    CHECK_STR(st, "Enabled");
+    const char *never = "<VersioningConfiguration " NS "/>";
+    CHECK(s3xml_parse_versioning(never, strlen(never), st, sizeof(st), &err) == 0);
+    CHECK_STR(st, "");
+    const char *other = "<ListBucketResult><Status>Enabled</Status></ListBucketResult>";
+    CHECK(s3xml_parse_versioning(other, strlen(other), st, sizeof(st), &err) == -1);
+    CHECK_STR(st, "");
+}
+
 static void test_time(void)
 {
     int64_t ms = 0;
@@ -276,11 +292,20 @@ static void test_bodies(void)
 {
     struct buf b = BUF_INIT(0);
     const char *etags[] = {"\"a1\"", "\"b2-x\"", "c3"};
-    CHECK(s3xml_complete_body(&b, etags, 3) == 0);
+    CHECK(s3xml_complete_body(&b, etags, NULL, 3) == 0);
     CHECK_STR(buf_str(&b), "<CompleteMultipartUpload " NS ">"
                            "<Part><PartNumber>1</PartNumber><ETag>&quot;a1&quot;</ETag></Part>"
                            "<Part><PartNumber>2</PartNumber><ETag>&quot;b2-x&quot;</ETag></Part>"
                            "<Part><PartNumber>3</PartNumber><ETag>c3</ETag></Part>"
+                           "</CompleteMultipartUpload>");
+    buf_free(&b);
+    const char *sums[] = {"AAA=", "BBB="};
+    CHECK(s3xml_complete_body(&b, etags, sums, 2) == 0);
+    CHECK_STR(buf_str(&b), "<CompleteMultipartUpload " NS ">"
+                           "<Part><PartNumber>1</PartNumber><ETag>&quot;a1&quot;</ETag>"
+                           "<ChecksumSHA256>AAA=</ChecksumSHA256></Part>"
+                           "<Part><PartNumber>2</PartNumber><ETag>&quot;b2-x&quot;</ETag>"
+                           "<ChecksumSHA256>BBB=</ChecksumSHA256></Part>"
                            "</CompleteMultipartUpload>");
     buf_free(&b);
 
@@ -391,6 +416,7 @@ int main(void)
     test_list();
     test_uploads();
     test_delete();
+    test_versioning();
     test_time();
     test_bodies();
     test_urls();
