@@ -91,8 +91,10 @@ int rekor_entry_parse(json_t *obj, struct rekor_entry *e, struct err *err)
     json_t *proof = json_object_get(obj, "inclusionProof");
     if (!json_is_object(obj))
         return err_set(err, "tlog: an entry is not an object");
+    /* Rekor v2 entries carry no integratedTime (protobuf JSON omits 0). */
     if (int_field(obj, "logIndex", &e->log_index) < 0 ||
-        int_field(obj, "integratedTime", &e->integrated_time) < 0)
+        (json_object_get(obj, "integratedTime") &&
+         int_field(obj, "integratedTime", &e->integrated_time) < 0))
         return err_set(err, "tlog: logIndex or integratedTime is not a number");
     e->kind = json_string_value(json_object_get(kv, "kind"));
     e->version = json_string_value(json_object_get(kv, "version"));
@@ -451,6 +453,59 @@ static int bind_hashedrekord(json_t *spec, const struct sigstore_bundle *b, EVP_
                key);
 }
 
+/* Rekor v2: {"x509Certificate":{"rawBytes"}} (DER) is the bundle's
+ * certificate, or {"publicKey":{"rawBytes"}} (SPKI DER) the pinned key. */
+static int verifier_v2_matches(json_t *v, const struct sigstore_bundle *b, EVP_PKEY *key)
+{
+    const char *cert =
+        json_string_value(json_object_get(json_object_get(v, "x509Certificate"), "rawBytes"));
+    const char *pk =
+        json_string_value(json_object_get(json_object_get(v, "publicKey"), "rawBytes"));
+    if (cert)
+        return b->cert.len && b64_equals(cert, &b->cert);
+    if (!pk || !key || b->cert.len)
+        return 0;
+    unsigned char *der = NULL;
+    int n = i2d_PUBKEY(key, &der);
+    struct sigstore_bytes want = {der, n > 0 ? (size_t)n : 0};
+    int ok = n > 0 && b64_equals(pk, &want);
+    OPENSSL_free(der);
+    return ok;
+}
+
+/* {"algorithm":"SHA2_256","digest":B64} equal to digest[32]. */
+static int hash_v2_equals(json_t *h, const unsigned char digest[32])
+{
+    const char *alg = json_string_value(json_object_get(h, "algorithm"));
+    struct sigstore_bytes want = {(unsigned char *)digest, 32};
+    return alg && strcmp(alg, "SHA2_256") == 0 &&
+           b64_equals(json_string_value(json_object_get(h, "digest")), &want);
+}
+
+static int bind_hashedrekord_v2(json_t *spec, const struct sigstore_bundle *b, EVP_PKEY *key)
+{
+    json_t *v = json_object_get(spec, "hashedRekordV002");
+    json_t *sig = json_object_get(v, "signature");
+    return b->message && b->msg_digest.len == 32 &&
+           hash_v2_equals(json_object_get(v, "data"), b->msg_digest.ptr) &&
+           b64_equals(json_string_value(json_object_get(sig, "content")), &b->sig) &&
+           verifier_v2_matches(json_object_get(sig, "verifier"), b, key);
+}
+
+static int bind_dsse_v2(json_t *spec, const struct sigstore_bundle *b, EVP_PKEY *key)
+{
+    json_t *v = json_object_get(spec, "dsseV002");
+    json_t *sigs = json_object_get(v, "signatures");
+    json_t *s0 = json_array_get(sigs, 0);
+    unsigned char d[32];
+    if (!b->payload_type || json_array_size(sigs) != 1 || b->n_sigs != 1)
+        return 0;
+    SHA256(b->payload.ptr, b->payload.len, d);
+    return hash_v2_equals(json_object_get(v, "payloadHash"), d) &&
+           b64_equals(json_string_value(json_object_get(s0, "content")), &b->sig) &&
+           verifier_v2_matches(json_object_get(s0, "verifier"), b, key);
+}
+
 /* The body is the entry's kind and version, and binds the bundle. */
 static int verify_body(const struct rekor_entry *e, const struct sigstore_bundle *b, EVP_PKEY *key,
                        struct err *err)
@@ -469,6 +524,10 @@ static int verify_body(const struct rekor_entry *e, const struct sigstore_bundle
         ok = bind_intoto(spec, b, key) ? 0 : -2;
     else if (strcmp(kind, "hashedrekord") == 0 && strcmp(ver, "0.0.1") == 0)
         ok = bind_hashedrekord(spec, b, key) ? 0 : -2;
+    else if (strcmp(kind, "hashedrekord") == 0 && strcmp(ver, "0.0.2") == 0)
+        ok = bind_hashedrekord_v2(spec, b, key) ? 0 : -2;
+    else if (strcmp(kind, "dsse") == 0 && strcmp(ver, "0.0.2") == 0)
+        ok = bind_dsse_v2(spec, b, key) ? 0 : -2;
     else
         err_set(err, "tlog: entry kind '%.40s' version '%.40s' is not supported", kind, ver);
     if (ok == -2)

@@ -2,8 +2,9 @@
  * (verificationMaterial.tlogEntries): the log is one of the trusted root's
  * tlogs; the signed entry timestamp (SET), the RFC 6962 inclusion proof and
  * its checkpoint (a signed note) verify under that log's key; and the entry
- * body (dsse 0.0.1, intoto 0.0.2, hashedrekord 0.0.1) binds the bundle's
- * signature, certificate and payload. */
+ * body (dsse 0.0.1, intoto 0.0.2, hashedrekord 0.0.1; Rekor v2's dsse 0.0.2
+ * and hashedrekord 0.0.2) binds the bundle's signature, certificate and
+ * payload. */
 #ifndef GRM_REKOR_H
 #define GRM_REKOR_H
 
