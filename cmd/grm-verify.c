@@ -26,6 +26,8 @@ static const char USAGE[] =
     "                          [--commit SHA] [--trust-domain D] [FILE | sha256:HEX]...\n"
     "       grm-verify verify-bundle --bundle F (--certificate-identity I\n"
     "                          --certificate-oidc-issuer U | --key K) [--trusted-root F]\n"
+    "                          [--signer-repository R [--signer-workflow W]\n"
+    "                          [--predicate-type T]]\n"
     "                          FILE_OR_sha256:DIGEST\n"
     "       grm-verify mirror DIR\n";
 
@@ -59,6 +61,7 @@ static int read_file(const char *path, struct buf *out, struct err *err)
 struct opts {
     const char *bundle, *trusted_root, *repo, *tag, *commit, *domain;
     const char *identity, *oidc_issuer, *key;
+    const char *signer_repo, *signer_workflow, *predicate_type;
     char **args;
     int n_args;
 };
@@ -73,9 +76,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
                                   "--trust-domain",
                                   "--certificate-identity",
                                   "--certificate-oidc-issuer",
-                                  "--key"};
-    const char **slots[] = {&o->bundle, &o->trusted_root, &o->repo,        &o->tag, &o->commit,
-                            &o->domain, &o->identity,     &o->oidc_issuer, &o->key};
+                                  "--key",
+                                  "--signer-repository",
+                                  "--signer-workflow",
+                                  "--predicate-type"};
+    const char **slots[] = {&o->bundle,      &o->trusted_root,    &o->repo,
+                            &o->tag,         &o->commit,          &o->domain,
+                            &o->identity,    &o->oidc_issuer,     &o->key,
+                            &o->signer_repo, &o->signer_workflow, &o->predicate_type};
     memset(o, 0, sizeof(*o));
     o->args = calloc((size_t)argc + 1, sizeof(char *));
     if (!o->args)
@@ -264,11 +272,13 @@ static EVP_PKEY *read_key(const char *path, struct err *err)
 static int verify_bundle_args(const struct opts *o, struct attest_asset *a, char hex[65],
                               EVP_PKEY **key, struct err *err)
 {
-    int by_cert = o->identity && o->oidc_issuer;
+    int by_cert = (o->identity && o->oidc_issuer) || o->signer_repo;
     if (!o->bundle || o->n_args != 1 || by_cert == !!o->key ||
         (!by_cert && (o->identity || o->oidc_issuer)))
         return err_set(err, "verify-bundle needs --bundle, either --certificate-identity with "
                             "--certificate-oidc-issuer or --key, and one FILE or sha256:DIGEST");
+    if ((o->signer_workflow || o->predicate_type) && !o->signer_repo)
+        return err_set(err, "--signer-workflow and --predicate-type need --signer-repository");
     if (asset_arg(o->args[0], a, hex, err) < 0)
         return -1;
     if (o->key && !(*key = read_key(o->key, err)))
@@ -294,6 +304,20 @@ static int verify_message(const struct sigstore_bundle *b, const struct trusted_
     return 0;
 }
 
+/* The asset among the subjects (sha256, or sha512 of a FILE), then the
+ * build provenance policy when --signer-repository is given. */
+static int bundle_policy(const struct opts *o, const struct sigstore_bundle *b,
+                         const struct attest_result *res, const struct attest_asset *a,
+                         struct err *err)
+{
+    struct attest_provenance_policy p = {o->signer_repo, o->signer_workflow, o->predicate_type,
+                                         NULL, NULL};
+    if (attest_check_subject_file(res->statement, a->sha256_hex, a->name ? o->args[0] : NULL, err) <
+        0)
+        return -1;
+    return o->signer_repo ? attest_check_provenance(b, res, &p, err) : 0;
+}
+
 static int cmd_verify_bundle(const struct opts *o)
 {
     struct attest_asset a;
@@ -315,7 +339,7 @@ static int cmd_verify_bundle(const struct opts *o)
     else if (l.items[0].message)
         code = verify_message(&l.items[0], &tr, &id, a.sha256_hex, &err);
     else if (attest_verify_bundle(&l.items[0], &tr, &id, &res, &err) == 0) {
-        if (attest_check_subject_digest(res.statement, "sha256", a.sha256_hex, &err) == 0)
+        if (bundle_policy(o, &l.items[0], &res, &a, &err) == 0)
             code = 0, print_verified("bundle", &res);
         attest_result_free(&res);
     }

@@ -11,10 +11,13 @@
 
 #include "certchain.h"
 #include "dsse.h"
+#include "rekor.h"
+#include "sct.h"
 #include "tsa.h"
 
 #define OID_FULCIO_ISSUER_V2 "1.3.6.1.4.1.57264.1.8"
 #define OID_FULCIO_ISSUER_V1 "1.3.6.1.4.1.57264.1.1"
+#define ATTEST_MAX_TIMES (SIGSTORE_BUNDLE_MAX_TIMESTAMPS + REKOR_MAX_ENTRIES)
 
 void attest_result_free(struct attest_result *res)
 {
@@ -36,18 +39,10 @@ int attest_check_subject_digest(json_t *statement, const char *alg, const char *
     return err_set(err, "policy: no subject of the statement has %s %.128s", alg, hex);
 }
 
-/* Every timestamp must verify; *earliest gets the first genTime, and each
- * genTime is stored in times[]. */
+/* Every timestamp must verify; each genTime is stored in times[]. */
 static int verify_timestamps(const struct sigstore_bundle *b, const struct trusted_root *tr,
                              int64_t *times, struct err *err)
 {
-    if (b->n_tstamps == 0) {
-        if (json_array_size(
-                json_object_get(json_object_get(b->json, "verificationMaterial"), "tlogEntries")))
-            return err_set(err, "tlog: transparency log entries are not verified yet; the "
-                                "bundle has no RFC 3161 timestamp");
-        return err_set(err, "timestamp: the bundle holds no RFC 3161 timestamp");
-    }
     for (size_t i = 0; i < b->n_tstamps; i++) {
         if (tsa_verify(b->tstamps[i].ptr, b->tstamps[i].len, b->sig.ptr, b->sig.len, tr, &times[i],
                        err) < 0) {
@@ -56,6 +51,26 @@ static int verify_timestamps(const struct sigstore_bundle *b, const struct trust
             return -1;
         }
     }
+    return 0;
+}
+
+/* The times to verify at: every RFC 3161 timestamp, then the integrated
+ * time of every log entry behind a verified SET (rekor.h). At least one. */
+static int verify_times(const struct sigstore_bundle *b, const struct trusted_root *tr,
+                        EVP_PKEY *pinned, int64_t *times, size_t *n, struct err *err)
+{
+    json_t *tlog = json_object_get(json_object_get(b->json, "verificationMaterial"), "tlogEntries");
+    if (verify_timestamps(b, tr, times, err) < 0)
+        return -1;
+    *n = b->n_tstamps;
+    if (json_array_size(tlog) &&
+        rekor_verify_bundle(b, tr, pinned, times, n, ATTEST_MAX_TIMES, err) < 0)
+        return -1;
+    if (*n == 0)
+        return err_set(err, json_array_size(tlog)
+                                ? "timestamp: no RFC 3161 timestamp and no log entry with a "
+                                  "verified signed entry timestamp"
+                                : "timestamp: the bundle holds no RFC 3161 timestamp");
     return 0;
 }
 
@@ -177,7 +192,7 @@ static int parse_statement(const struct sigstore_bundle *b, struct attest_result
 
 /* The leaf at every genTime, then the identity; *key gets its public key. */
 static int verify_leaf(const struct sigstore_bundle *b, const struct trusted_root *tr,
-                       const struct attest_identity *id, const int64_t *times,
+                       const struct attest_identity *id, const int64_t *times, size_t n_times,
                        struct attest_result *res, EVP_PKEY **key, struct err *err)
 {
     const unsigned char *p = b->cert.ptr;
@@ -187,9 +202,11 @@ static int verify_leaf(const struct sigstore_bundle *b, const struct trusted_roo
         err_set(err, "certificate: the bundle's certificate is not DER X.509");
         goto out;
     }
-    for (size_t i = 0; i < b->n_tstamps; i++)
+    for (size_t i = 0; i < n_times; i++)
         if (certchain_verify_fulcio(leaf, tr, times[i], err) < 0)
             goto out;
+    if (sct_verify_leaf(leaf, tr, err) < 0)
+        goto out;
     if (check_identity(leaf, id, res, err) < 0)
         goto out;
     if (!(*key = X509_get_pubkey(leaf))) {
@@ -209,9 +226,10 @@ static int verify_signer(const struct sigstore_bundle *b, const struct trusted_r
                          const struct attest_identity *id, struct attest_result *res,
                          EVP_PKEY **key, struct err *err)
 {
-    int64_t times[SIGSTORE_BUNDLE_MAX_TIMESTAMPS];
+    int64_t times[ATTEST_MAX_TIMES];
+    size_t n = 0;
     *key = NULL;
-    if (verify_timestamps(b, tr, times, err) < 0)
+    if (verify_times(b, tr, id->key, times, &n, err) < 0)
         return -1;
     if (id->key) {
         if (b->cert.len)
@@ -220,11 +238,11 @@ static int verify_signer(const struct sigstore_bundle *b, const struct trusted_r
         EVP_PKEY_up_ref(*key);
     } else if (!b->cert.len) {
         return err_set(err, "bundle: no certificate and no key to verify with");
-    } else if (verify_leaf(b, tr, id, times, res, key, err) < 0) {
+    } else if (verify_leaf(b, tr, id, times, n, res, key, err) < 0) {
         return -1;
     }
     res->time = times[0];
-    for (size_t i = 1; i < b->n_tstamps; i++)
+    for (size_t i = 1; i < n; i++)
         if (times[i] < res->time)
             res->time = times[i];
     return 0;

@@ -86,4 +86,47 @@ int attest_verify_release(const struct sigstore_bundle_list *l, const struct tru
                           const struct attest_release_policy *p, struct attest_result *res,
                           struct err *err);
 
+/* Build provenance from GitHub Actions (attest_provenance.c). Borrowed. */
+#define ATTEST_ACTIONS_ISSUER "https://token.actions.githubusercontent.com"
+#define ATTEST_SLSA_PROVENANCE_V1 "https://slsa.dev/provenance/v1"
+struct attest_provenance_policy {
+    const char *signer_repository;       /* OWNER/REPO (or OWNER: the owner URI) */
+    const char *signer_workflow;         /* e.g. .github/workflows/release.yml; NULL: any */
+    const char *predicate_type;          /* NULL: ATTEST_SLSA_PROVENANCE_V1 */
+    const char *digest_alg, *digest_hex; /* the asset among the subjects; NULL: unchecked */
+};
+
+/* The provenance policy on a bundle that attest_verify_bundle() verified
+ * into res: the leaf's OIDC issuer (1.3.6.1.4.1.57264.1.8) is GitHub
+ * Actions; its Source Repository URI (.1.12) is https://github.com/REPO, or
+ * with an owner alone its Owner URI (.1.16) https://github.com/OWNER; the
+ * SAN starts https://github.com/REPO/WORKFLOW@ when a workflow is given; the
+ * predicateType; the subject digest. 0, or -1 with "policy: ..." in err. */
+int attest_check_provenance(const struct sigstore_bundle *b, const struct attest_result *res,
+                            const struct attest_provenance_policy *p, struct err *err);
+
+/* Some subject has the sha256 sha256_hex, or, when path (the artifact's
+ * file) is given and a subject carries a sha512 (npm provenance), the
+ * file's SHA-512 (streamed). 0, or -1 with "policy: ..." in err. */
+int attest_check_subject_file(json_t *statement, const char *sha256_hex, const char *path,
+                              struct err *err);
+
+/* The trusted roots build provenance may use; either may be NULL. */
+struct attest_provenance_roots {
+    const struct trusted_root *public_good; /* bundles with Rekor entries */
+    const struct trusted_root *github;      /* GitHub's instance: timestamps, no log */
+};
+
+/* Verify build provenance among candidates (the attestations of one asset
+ * digest): those whose statement has p's predicateType are verified, each
+ * against the root of its kind, with the OIDC issuer of GitHub Actions and
+ * then the provenance policy; the first that passes wins. 0 with *res
+ * (res->index: which candidate; the caller frees), or -1 with "STEP: ..." in
+ * err: the first typed candidate's failure, or "policy: no attestation with
+ * predicateType ..." when none has the type. */
+int attest_verify_provenance(const struct sigstore_bundle_list *l,
+                             const struct attest_provenance_roots *roots,
+                             const struct attest_provenance_policy *p, struct attest_result *res,
+                             struct err *err);
+
 #endif
