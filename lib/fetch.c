@@ -41,6 +41,7 @@ struct fetch {
     size_t n_files;
     char *version_text;
     char *commit_sha;
+    int tag_null;          /* GitHub gave tag_name null: rel.tag is "" */
     struct attest_get att; /* the release attestation, when verified */
 };
 
@@ -152,13 +153,18 @@ static int fetch_find_draft(struct resource *r, const char *tag, char *id, size_
     return 0;
 }
 
+/* By id first, then by tag, then (drafts) by tag in the listing. A version
+ * may hold only an id. */
 static int fetch_resolve(struct fetch *f, struct err *err)
 {
     const struct request_version *v = &f->r->req.version;
     int found = 0;
     if (v->id && github_get_release(&f->r->gh, v->id, NULL, &f->rel, &found, err) < 0)
         return -1;
-    if (!found && v->tag && github_get_release(&f->r->gh, NULL, v->tag, &f->rel, &found, err) < 0)
+    if (!found && !v->tag)
+        return err_set(err, "release with id %s not found in %s/%s: it may have been deleted",
+                       v->id, f->r->req.source.owner, f->r->req.source.repository);
+    if (!found && github_get_release(&f->r->gh, NULL, v->tag, &f->rel, &found, err) < 0)
         return -1;
     if (!found && v->tag) {
         char id[32];
@@ -167,9 +173,11 @@ static int fetch_resolve(struct fetch *f, struct err *err)
         if (id[0] && github_get_release(&f->r->gh, id, NULL, &f->rel, &found, err) < 0)
             return -1;
     }
-    if (found && !f->rel.tag)
-        return err_set(err, "release id %s has no tag in %s/%s", v->id, f->r->req.source.owner,
-                       f->r->req.source.repository);
+    if (found && !f->rel.tag) { /* a draft without a tag, got by id */
+        f->tag_null = 1;
+        if (!(f->rel.tag = strdup("")))
+            return err_set(err, "out of memory");
+    }
     if (!found)
         return err_set(err, "release \"%s\"%s%s%s not found in %s/%s: it may have been deleted",
                        v->tag ? v->tag : "", v->id ? " (id " : "", v->id ? v->id : "",
@@ -193,8 +201,20 @@ static int fetch_add_file(struct fetch *f, const char *name, const char *content
     ff->content_type = content_type;
     ff->is_asset = is_asset;
     snprintf(ff->path, sizeof(ff->path), "%s%s",
-             is_asset && f->r->req.source.asset_dir ? FETCH_ASSET_DIR "/" : "", name);
+             f->r->req.source.asset_dir ? FETCH_ASSET_DIR "/" : "", name);
     return 0;
+}
+
+/* Whether the get writes the source archive `name` (source.tar.gz or
+ * source.zip): asked for, and the release has a tag to archive. */
+static int fetch_wants_source(const struct fetch *f, const char *name)
+{
+    const struct request_get_params *p = &f->r->req.get;
+    if (!*f->rel.tag)
+        return 0;
+    if (strcmp(name, "source.tar.gz") == 0)
+        return p->include_source_tarball && f->rel.tarball_url;
+    return strcmp(name, "source.zip") == 0 && p->include_source_zip && f->rel.zipball_url;
 }
 
 /* Which assets to download; every name is checked before anything is written. */
@@ -212,10 +232,13 @@ static int fetch_plan(struct fetch *f, struct err *err)
             continue;
         if (assets_name_check(a->name, err) < 0)
             return -1;
-        int reserved = fetch_is_meta_name(a->name) ||
-                       (req->get.include_source_tarball && !strcmp(a->name, "source.tar.gz")) ||
-                       (req->get.include_source_zip && !strcmp(a->name, "source.zip"));
-        if (reserved && !req->source.asset_dir)
+        if (fetch_wants_source(f, a->name))
+            return err_set(err,
+                           "asset \"%s\" has the name of the source archive the get writes "
+                           "(params.include_source_%s); exclude the asset with the glob "
+                           "\"!%s\" or drop that param",
+                           a->name, strcmp(a->name, "source.zip") ? "tarball" : "zip", a->name);
+        if (fetch_is_meta_name(a->name) && !req->source.asset_dir)
             return err_set(err,
                            "asset \"%s\" has the name of a file the get writes itself; set "
                            "asset_dir: true in source to put assets under %s/",
@@ -231,11 +254,13 @@ static int fetch_plan(struct fetch *f, struct err *err)
 static void fetch_add_sources(struct fetch *f)
 {
     const struct request_get_params *p = &f->r->req.get;
-    if (p->include_source_tarball && f->rel.tarball_url) {
+    if (!*f->rel.tag && (p->include_source_tarball || p->include_source_zip))
+        log_warn("the release has no tag: no source archive to download");
+    if (fetch_wants_source(f, "source.tar.gz")) {
         fetch_add_file(f, "source.tar.gz", "application/gzip", 0);
         f->files[f->n_files - 1].dl.url = f->rel.tarball_url;
     }
-    if (p->include_source_zip && f->rel.zipball_url) {
+    if (fetch_wants_source(f, "source.zip")) {
         fetch_add_file(f, "source.zip", "application/zip", 0);
         f->files[f->n_files - 1].dl.url = f->rel.zipball_url;
     }
@@ -248,7 +273,7 @@ static int fetch_download(struct fetch *f, struct err *err)
         return err_set(err, "out of memory");
     for (size_t i = 0; i < f->n_files; i++) {
         ds[i] = f->files[i].dl;
-        ds[i].dir_fd = f->files[i].is_asset ? f->files_fd : f->dest_fd;
+        ds[i].dir_fd = f->files_fd;
         ds[i].tmp_dir_fd = f->tmp_fd;
         ds[i].name = f->files[i].name;
         ds[i].headers = f->files[i].is_asset ? f->r->gh.octet_headers : f->r->gh.json_headers;
@@ -350,6 +375,22 @@ static json_t *fetch_manifest(const struct fetch *f)
                      f->commit_sha ? f->commit_sha : "", "files", files);
 }
 
+/* The small files, each only when it has content (as github-release-
+ * resource): no tag or version without a tag, no commit_sha for a draft or
+ * an unknown tag, no body without notes. */
+static int fetch_write_small(struct fetch *f, struct err *err)
+{
+    const char *const files[][2] = {
+        {"tag", f->rel.tag},           {"version", *f->rel.tag ? f->version_text : NULL},
+        {"commit_sha", f->commit_sha}, {"body", f->rel.body},
+        {"url", f->rel.html_url},      {"timestamp", github_release_time(&f->rel)},
+    };
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+        if (files[i][1] && *files[i][1] && fetch_write_str(f, files[i][0], files[i][1], err) < 0)
+            return -1;
+    return 0;
+}
+
 static int fetch_write_meta(struct fetch *f, struct err *err)
 {
     struct buf sums = BUF_INIT(0);
@@ -359,19 +400,8 @@ static int fetch_write_meta(struct fetch *f, struct err *err)
     char *manifest_text = manifest ? json_dumps(manifest, JSON_INDENT(2)) : NULL;
     json_decref(manifest);
     int rc = manifest_text ? 0 : err_set(err, "cannot encode %s", FETCH_MANIFEST);
-    const char *body = f->rel.body ? f->rel.body : "";
     if (rc == 0)
-        rc = fetch_write_str(f, "tag", f->rel.tag, err);
-    if (rc == 0)
-        rc = fetch_write_str(f, "version", f->version_text, err);
-    if (rc == 0)
-        rc = fetch_write_str(f, "commit_sha", f->commit_sha, err);
-    if (rc == 0)
-        rc = fetch_write_str(f, "body", body, err);
-    if (rc == 0)
-        rc = fetch_write_str(f, "url", f->rel.html_url, err);
-    if (rc == 0)
-        rc = fetch_write_str(f, "timestamp", github_release_time(&f->rel), err);
+        rc = fetch_write_small(f, err);
     if (rc == 0)
         rc = fetch_write_attestation(f, err);
     if (rc == 0)
@@ -383,6 +413,15 @@ static int fetch_write_meta(struct fetch *f, struct err *err)
     return rc;
 }
 
+/* A metadata pair with one more member (steals extra; none when NULL). */
+static void fetch_metadata_add(json_t *md, const char *name, const char *value, const char *key,
+                               json_t *extra)
+{
+    resource_metadata_add(md, name, value);
+    if (extra)
+        json_object_set_new(json_array_get(md, json_array_size(md) - 1), key, extra);
+}
+
 static json_t *fetch_response(const struct fetch *f)
 {
     int64_t bytes = 0;
@@ -391,12 +430,26 @@ static json_t *fetch_response(const struct fetch *f)
         bytes += f->files[i].dl.bytes;
     snprintf(count, sizeof(count), "%zu", f->n_files);
     snprintf(total, sizeof(total), "%" PRId64, bytes);
+    const struct github_release *rel = &f->rel;
     json_t *md = json_array();
-    resource_metadata_add(md, "name", f->rel.name ? f->rel.name : f->rel.tag);
-    resource_metadata_add(md, "tag", f->rel.tag);
-    resource_metadata_add(md, "url", f->rel.html_url);
-    resource_metadata_add(md, "published_at", f->rel.published_at);
-    resource_metadata_add(md, "commit_sha", f->commit_sha);
+    /* github-release-resource's pairs, in its order, then ours */
+    if (rel->name)
+        fetch_metadata_add(md, "name", rel->name, "url",
+                           rel->html_url ? json_string(rel->html_url) : NULL);
+    if (rel->html_url)
+        resource_metadata_add(md, "url", rel->html_url);
+    if (rel->body)
+        fetch_metadata_add(md, "body", rel->body, "markdown", json_true());
+    if (!f->tag_null)
+        resource_metadata_add(md, "tag", rel->tag);
+    if (f->commit_sha)
+        resource_metadata_add(md, "commit_sha", f->commit_sha);
+    if (rel->draft)
+        resource_metadata_add(md, "draft", "true");
+    if (rel->prerelease)
+        resource_metadata_add(md, "pre-release", "true");
+    if (rel->published_at)
+        resource_metadata_add(md, "published_at", rel->published_at);
     resource_metadata_add(md, "assets", count);
     resource_metadata_add(md, "bytes", total);
     if (f->att.verified)
@@ -421,6 +474,21 @@ static int fetch_open_files_dir(struct fetch *f, struct err *err)
     return 0;
 }
 
+/* The commit of a published release's tag (a draft's tag may not exist yet:
+ * not asked, as github-release-resource). */
+static int fetch_commit(struct fetch *f, struct err *err)
+{
+    const struct request_source *src = &f->r->req.source;
+    if (f->rel.draft || !*f->rel.tag)
+        return 0;
+    if (github_resolve_commit(&f->r->gh, f->rel.tag, &f->commit_sha, err) < 0)
+        return -1;
+    if (!f->commit_sha)
+        log_warn("tag \"%s\" does not exist in %s/%s yet: no commit_sha", f->rel.tag, src->owner,
+                 src->repository);
+    return 0;
+}
+
 static int fetch_steps(struct fetch *f, const char *dest, struct err *err)
 {
     struct resource *r = f->r;
@@ -433,11 +501,8 @@ static int fetch_steps(struct fetch *f, const char *dest, struct err *err)
     f->version_text = releases_version_of(&r->policy, f->rel.tag);
     if (!f->version_text && !(f->version_text = strdup(f->rel.tag)))
         return err_set(err, "out of memory");
-    if (github_resolve_commit(&r->gh, f->rel.tag, &f->commit_sha, err) < 0)
+    if (fetch_commit(f, err) < 0)
         return -1;
-    if (!f->commit_sha)
-        log_warn("tag \"%s\" does not exist in %s/%s yet; commit_sha is empty", f->rel.tag,
-                 r->req.source.owner, r->req.source.repository);
     if (attest_get_release(&r->gh, &r->req.source, &r->tuf, &f->rel, f->commit_sha, &f->att, err) <
         0)
         return -1;

@@ -708,13 +708,38 @@ static void register_secrets(const json_t *source)
     log_add_secret(json_string_value(json_object_get(m, "session_token")));
 }
 
+/* github-release-resource's deprecated `user` names the owner: moved to
+ * `owner` (in place); *used is set for a warning once the source is valid.
+ * Both given must agree. */
+static int source_user_alias(json_t *obj, int *used, struct err *err)
+{
+    json_t *user = json_object_get(obj, "user"), *owner = json_object_get(obj, "owner");
+    if (!json_is_object(obj) || absent(user)) {
+        if (json_is_object(obj))
+            json_object_del(obj, "user");
+        return 0;
+    }
+    if (!json_is_string(user))
+        return type_err(err, "source.user", "a string", user);
+    if (!absent(owner) && !json_equal(owner, user))
+        return err_set(err, "invalid source.user: deprecated alias of source.owner, which is "
+                            "given with another value; remove source.user");
+    *used = 1;
+    if (absent(owner))
+        json_object_set(obj, "owner", user);
+    json_object_del(obj, "user");
+    return 0;
+}
+
 static int parse_source(json_t *obj, enum request_kind kind, struct request_source *s,
                         struct err *err)
 {
     struct source_json f = {0};
     json_int_t wait = s->max_rate_limit_wait;
+    int user = 0;
     register_secrets(obj);
-    if (unpack_source(obj, &f, err) < 0 || get_bool(f.debug, "source.debug", &s->debug, err) < 0)
+    if (source_user_alias(obj, &user, err) < 0 || unpack_source(obj, &f, err) < 0 ||
+        get_bool(f.debug, "source.debug", &s->debug, err) < 0)
         return -1;
     if (s->debug)
         log_set_debug(1);
@@ -729,6 +754,9 @@ static int parse_source(json_t *obj, enum request_kind kind, struct request_sour
         return missing(err, "source", "mirror");
     if (kind == REQUEST_OUT && !s->mirror.bucket)
         return missing(err, "source.mirror", "bucket");
+    if (user)
+        log_warn("source.user is deprecated (github-release-resource's old name): use "
+                 "source.owner");
     return 0;
 }
 
@@ -775,6 +803,21 @@ static int parse_get_params(json_t *obj, struct request_get_params *p, struct er
         get_bool(skip, "params.skip_download", &p->skip_download, err) < 0 ||
         get_small_int(concurrency, "params.concurrency", 1, 64, &p->concurrency, err) < 0)
         return -1;
+    return 0;
+}
+
+/* github-release-resource's put params, which create a GitHub release. */
+static int refuse_grr_put_params(const json_t *params, struct err *err)
+{
+    static const char *const grr[] = {
+        "name", "tag", "body", "tag_prefix", "commitish", "globs", "generate_release_notes"};
+    for (size_t i = 0; json_is_object(params) && i < sizeof(grr) / sizeof(grr[0]); i++)
+        if (json_object_get(params, grr[i]))
+            return err_set(err,
+                           "invalid params.%s: a github-release-resource put param; this "
+                           "resource mirrors releases to S3 (params.from: the get's directory) "
+                           "and does not create GitHub releases",
+                           grr[i]);
     return 0;
 }
 
@@ -840,6 +883,8 @@ static int parse_root(json_t *root, enum request_kind kind, struct request *req,
         return err_set(err, "invalid request: %s", je.text);
     if (absent(source))
         return missing(err, "request", "source");
+    if (kind == REQUEST_OUT && refuse_grr_put_params(params, err) < 0)
+        return -1;
     if (parse_source(source, kind, &req->source, err) < 0)
         return -1;
     if (kind == REQUEST_IN && absent(version))

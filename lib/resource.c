@@ -95,6 +95,8 @@ json_t *resource_version_json(const struct github_release *rel)
 {
     char id[32];
     snprintf(id, sizeof(id), "%lld", (long long)rel->id);
+    if (!rel->tag || !*rel->tag) /* a draft without a tag: known by id only */
+        return json_pack("{s:s s:s}", "id", id, "timestamp", github_release_time(rel));
     return json_pack("{s:s s:s s:s}", "tag", rel->tag, "id", id, "timestamp",
                      github_release_time(rel));
 }

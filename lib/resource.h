@@ -30,7 +30,8 @@ struct resource {
 int resource_open(struct resource *r, enum request_kind kind, struct err *err);
 void resource_close(struct resource *r);
 
-/* {"tag":..,"id":..,"timestamp":..}, all strings (a new reference). */
+/* {"tag":..,"id":..,"timestamp":..}, all strings (a new reference); without
+ * "tag" when the release has none. */
 json_t *resource_version_json(const struct github_release *rel);
 /* {"name":..,"value":..} appended to a metadata array; value may be NULL (""). */
 void resource_metadata_add(json_t *metadata, const char *name, const char *value);

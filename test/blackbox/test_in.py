@@ -28,11 +28,12 @@ class InCase(GitHubCase):
     def path(self, *parts):
         return os.path.join(self.dest, *parts)
 
-    def assertFiles(self, assets, asset_dir=False, extra=()):
-        """DEST holds exactly the metadata files and these assets, each with
-        the fake's bytes."""
+    def assertFiles(self, assets, asset_dir=False, extra=(), absent=()):
+        """DEST holds exactly the metadata files (but `absent`) and these
+        assets, each with the fake's bytes."""
         prefix = "assets/" if asset_dir else ""
-        want = set(META_FILES) | {prefix + a.name for a in assets} | set(extra)
+        want = ((set(META_FILES) - set(absent)) | {prefix + a.name for a in assets}
+                | set(extra))
         if asset_dir:
             want.add("assets/")
         self.assertEqual(set(tree(self.dest)), want)
@@ -179,13 +180,14 @@ class TestContent(InCase):
             "url": "https://github.com/%s/%s/releases/tag/v1.2.3" % (OWNER, REPO),
             "timestamp": r.published_at})
         self.assertEqual(len(self.api_log(r"/git/tags/%s$" % r.tag_sha)), 1)
+        url = "https://github.com/%s/%s/releases/tag/v1.2.3" % (OWNER, REPO)
         self.assertEqual(got, {"version": self.version(r), "metadata": [
-            {"name": "name", "value": "One Two Three"},
+            {"name": "name", "value": "One Two Three", "url": url},
+            {"name": "url", "value": url},
+            {"name": "body", "value": "Notes\n\n* fixed it\n", "markdown": True},
             {"name": "tag", "value": "v1.2.3"},
-            {"name": "url", "value": "https://github.com/%s/%s/releases/tag/v1.2.3"
-             % (OWNER, REPO)},
-            {"name": "published_at", "value": r.published_at},
             {"name": "commit_sha", "value": r.commit_sha},
+            {"name": "published_at", "value": r.published_at},
             {"name": "assets", "value": "1"},
             {"name": "bytes", "value": "1500"}]})
         self.assertFiles([a])
@@ -212,27 +214,27 @@ class TestContent(InCase):
     def test_null_name_body_and_published_at(self):
         r = self.rel("v1.0.0", name=None, body=None, published_at=None)
         got = self.get_ok({"tag": "v1.0.0"})
-        self.assertEqual(read_text(self.path("body")), "")
+        self.assertFiles([], absent=["body"])
         self.assertEqual(read_text(self.path("timestamp")), r.created_at)
         m = self.manifest()
         self.assertEqual((m["name"], m["published_at"], m["timestamp"]),
                          (None, None, r.created_at))
         self.assertEqual(got["version"], {"tag": "v1.0.0", "id": str(r.id),
                                           "timestamp": r.created_at})
-        md = {x["name"]: x["value"] for x in got["metadata"]}
-        self.assertEqual((md["name"], md["published_at"]), ("v1.0.0", ""))
+        self.assertEqual([x["name"] for x in got["metadata"]],
+                         ["url", "tag", "commit_sha", "assets", "bytes"])
 
     def test_asset_dir(self):
         r = self.rel("v1.0.0")
         assets = [self.gh.add_asset(r, n, size=300) for n in ("a.bin", "b.bin")]
         self.get_ok(self.version(r), {"include_source_zip": True},
                     self.source(asset_dir=True))
-        self.assertFiles(assets, asset_dir=True, extra=["source.zip"])
+        self.assertFiles(assets, asset_dir=True, extra=["assets/source.zip"])
         self.assertEqual([(f["name"], f["path"]) for f in self.manifest()["files"]],
                          [("a.bin", "assets/a.bin"), ("b.bin", "assets/b.bin"),
-                          ("source.zip", "source.zip")])
+                          ("source.zip", "assets/source.zip")])
         self.assertEqual(sorted(self.assertSumsVerify().splitlines()),
-                         ["assets/a.bin: OK", "assets/b.bin: OK", "source.zip: OK"])
+                         ["assets/a.bin: OK", "assets/b.bin: OK", "assets/source.zip: OK"])
 
     def test_source_archives(self):
         r = self.rel("v1.0.0")
@@ -301,15 +303,16 @@ class TestLookup(InCase):
         got = self.get_ok(self.version(d), source=self.source(drafts=True))
         self.assertEqual(got["version"], {"tag": "v3.0.0", "id": str(d.id),
                                           "timestamp": d.created_at})
-        self.assertFiles([a])
+        self.assertFiles([a], absent=["commit_sha"])      # a draft's tag may not exist yet
         self.assertTrue(self.manifest()["draft"])
         self.assertEqual(read_text(self.path("body")), "draft notes")
+        self.assertEqual(self.api_log(r"/git/"), [])
 
     def test_draft_by_tag_only(self):
         d = self.rel("v3.0.0", draft=True)
         a = self.gh.add_asset(d, "d.bin", size=100)
         self.get_ok({"tag": "v3.0.0"}, source=self.source(drafts=True))
-        self.assertFiles([a])
+        self.assertFiles([a], absent=["commit_sha"])
         self.assertEqual([e["status"] for e in self.api_log(r"/releases/tags/")], [404])
 
     def test_deleted_release_is_a_clear_error(self):
@@ -492,9 +495,12 @@ class TestCollisions(InCase):
     def test_asset_named_like_a_source_archive(self):
         r = self.rel("v1.0.0")
         a = self.gh.add_asset(r, "source.tar.gz", size=10)
-        res = self.get(self.version(r), {"include_source_tarball": True})
-        self.assertOneError(res, '"source.tar.gz"', "asset_dir: true")
-        self.assertEqual(self.asset_log(), [])
+        for asset_dir in (False, True):             # the archive goes under assets/ too
+            res = self.get(self.version(r), {"include_source_tarball": True},
+                           self.source(asset_dir=asset_dir))
+            self.assertOneError(res, '"source.tar.gz"', "include_source_tarball",
+                                '"!source.tar.gz"')
+            self.assertEqual(self.asset_log(), [])
         self.get_ok(self.version(r))                   # no archive asked for: no clash
         self.assertFiles([a])
 

@@ -524,13 +524,15 @@ class FakeGitHub:
         """Create an (empty) repository; returns its numeric id."""
         return self._repo(owner, repo, create=True).id
 
-    def add_release(self, owner, repo, tag, name=_UNSET, body="", draft=False,
+    def add_release(self, owner, repo, tag, name=_UNSET, body=_UNSET, draft=False,
                     prerelease=False, published_at=_UNSET, created_at=None,
                     commit_sha=None, annotated=False):
         """Add a release (and its tag). name defaults to the tag; created_at
         (ISO 8601 "Z") to a fake clock that advances an hour per release, so
         later-added releases are newer; published_at to created_at, or None
-        for drafts. Returns the Release."""
+        for drafts; body to "Notes for TAG." (None or "" for none). tag None
+        is a draft without a tag (tag_name null, no archives). Returns the
+        Release."""
         with self._lock:
             r = self._repo(owner, repo, create=True)
             self._clock += 1
@@ -540,13 +542,16 @@ class FakeGitHub:
                 published_at = None if draft else created_at
             commit_sha = commit_sha or _sha1("commit %s/%s %s" % (owner, repo, tag))
             tag_sha = _sha1("tag %s/%s %s" % (owner, repo, tag)) if annotated else None
+            if body is _UNSET:
+                body = "Notes for %s." % tag if tag else ""
             rel = Release(r, self._next_id("release"), tag=tag,
                           name=tag if name is _UNSET else name, body=body,
                           draft=bool(draft), prerelease=bool(prerelease),
                           created_at=created_at, published_at=published_at,
                           commit_sha=commit_sha, annotated=bool(annotated), tag_sha=tag_sha)
             r.releases.append(rel)
-            r.tags[tag] = (commit_sha, tag_sha)
+            if tag is not None:
+                r.tags[tag] = (commit_sha, tag_sha)
             self._releases[rel.id] = rel
             return rel
 
@@ -730,12 +735,14 @@ class FakeGitHub:
     def release_json(self, rel):
         """The release as the API serves it (assets included)."""
         base = "%s/repos/%s/%s" % (self.api_url, rel.owner, rel.repo)
-        tag_q = quote(rel.tag, safe="")
+        # a draft without a tag: GitHub's "untagged-..." page, no archives
+        tag_q = quote(rel.tag, safe="") if rel.tag is not None else None
+        page = tag_q if tag_q is not None else "untagged-" + _sha1("draft %d" % rel.id)[:20]
         return {
             "url": "%s/releases/%d" % (base, rel.id),
             "assets_url": "%s/releases/%d/assets" % (base, rel.id),
             "upload_url": "%s/releases/%d/assets{?name,label}" % (base, rel.id),
-            "html_url": "https://github.com/%s/%s/releases/tag/%s" % (rel.owner, rel.repo, tag_q),
+            "html_url": "https://github.com/%s/%s/releases/tag/%s" % (rel.owner, rel.repo, page),
             "id": rel.id,
             "author": _AUTHOR,
             "node_id": _node_id("RE_kwDO", rel.id),
@@ -747,8 +754,8 @@ class FakeGitHub:
             "created_at": rel.created_at,
             "published_at": rel.published_at,
             "assets": [self.asset_json(a) for a in rel.assets],
-            "tarball_url": "%s/tarball/%s" % (base, tag_q),
-            "zipball_url": "%s/zipball/%s" % (base, tag_q),
+            "tarball_url": "%s/tarball/%s" % (base, tag_q) if tag_q is not None else None,
+            "zipball_url": "%s/zipball/%s" % (base, tag_q) if tag_q is not None else None,
             "body": rel.body,
             "immutable": bool(rel.get("immutable", False)),
         }
@@ -775,7 +782,7 @@ class FakeGitHub:
             "created_at": a.created_at,
             "updated_at": a.created_at,
             "browser_download_url": "%s/%s/%s/releases/download/%s/%s" % (
-                self.asset_url, rel.owner, rel.repo, quote(rel.tag, safe=""),
+                self.asset_url, rel.owner, rel.repo, quote(rel.tag or "", safe=""),
                 quote(a.name, safe="")),
         })
         return out
