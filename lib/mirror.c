@@ -168,6 +168,11 @@ static int mirror_read_manifest(struct mirror *mr, struct err *err)
         mirror_str(m, "timestamp", &mr->timestamp, where, err) < 0 ||
         mirror_str(m, "version", &mr->version, where, err) < 0)
         return -1;
+    if (!*mr->tag) /* in of a draft without a tag, by id */
+        return err_set(err,
+                       "%s: release %s has no tag (a draft without one): nothing to mirror it "
+                       "under",
+                       where, mr->id);
     if (strcasecmp(mr->owner, src->owner) != 0 || strcasecmp(mr->repository, src->repository))
         return err_set(err, "params.from holds a release of %s/%s, not of %s/%s", mr->owner,
                        mr->repository, src->owner, src->repository);
