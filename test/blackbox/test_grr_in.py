@@ -545,6 +545,40 @@ class TestGRRSourceFields(GRRCase):
         self.assertFalse(s3.wait(0, 0.2))
 
 
+class TestLookupAndCommit(GRRCase):
+    def test_id_only_version_of_a_deleted_release_is_a_clear_error(self):
+        release = self.build_release("v1.0.0", False)
+        self.gh.delete_release(release)
+        res = self.run_in({"id": str(release.id)})
+        self.assertOneError(res, "id %d" % release.id, "%s/%s" % (OWNER, REPO), "deleted")
+        self.assertEqual([e["path"] for e in self.api_log()],
+                         ["/repos/%s/%s/releases/%d" % (OWNER, REPO, release.id)])
+        self.assertEqual(tree(self.dest), [])
+
+    def test_tag_that_does_not_exist_warns_and_writes_no_commit_sha(self):
+        """ours: GRR fails the get (its tag lookup answers 404)"""
+        release = self.build_release("v1.0.0", False)
+        del self.gh._repo(OWNER, REPO).tags["v1.0.0"]
+        res = self.run_in(self.version(release))
+        self.assertEqual((res.rc, res.errors), (0, []), res)
+        self.assertEqual(len(res.warnings), 1, res)
+        self.assertIn('"v1.0.0" does not exist', res.warnings[0])
+        self.assertFalse(self.exists("commit_sha"))
+        self.assertNotIn("commit_sha", [m["name"] for m in res.json["metadata"]])
+        self.assertEqual(self.file("tag"), "v1.0.0")
+
+    def test_release_without_notes_writes_no_body_file(self):
+        for i, body in enumerate((None, "")):
+            with self.subTest(body=body):
+                release = self.rel("v1.0.%d" % i, body=body)
+                dest = self.mkdir("d%d" % i)
+                res = self.run_in(self.version(release), dest=dest)
+                self.assertEqual((res.rc, res.errors), (0, []), res)
+                self.assertNotIn("body", tree(dest))
+                names = [m["name"] for m in res.json["metadata"]]
+                self.assertEqual("body" in names, body is not None)    # GRR: when not null
+
+
 class TestTaglessDraftThroughPut(GRRCase):
     def test_put_refuses_a_get_of_a_tagless_draft_before_any_request(self):
         release = self.build_nil_tag_release()
