@@ -18,7 +18,7 @@ static void check_parsed(const struct request *r)
         abort();
     if (r->get.concurrency < 1 || r->get.concurrency > 64)
         abort();
-    if (r->kind == REQUEST_IN && (!r->version.present || !r->version.tag))
+    if (r->kind == REQUEST_IN && (!r->version.present || (!r->version.tag && !r->version.id)))
         abort();
     if (r->kind == REQUEST_OUT && (!r->put.from || !s->mirror.bucket))
         abort();
