@@ -162,7 +162,9 @@ class TestMultiFailure(GitHubCase):
                 "ASAN_OPTIONS": (asan + ":" if asan else "") + "verify_asan_link_order=0"}
 
     def test_failing_multi_perform_is_an_error(self):
-        for at in (1, 2, 3):
+        # the first request of a check takes at least two calls; a third may
+        # already belong to the next request on a loaded machine
+        for at in (1, 2):
             with self.subTest(fail_at_call=at):
                 self.gh.clear_log()
                 res = self.check(env=dict(self.shim_env(at),
