@@ -1,10 +1,13 @@
 /* log.c - stderr logging with secret redaction (see log.h). */
 #include "log.h"
 
+#include <ctype.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define LOG_MAX_SECRETS 4096 /* refreshed temporary keys add three each */
 #define LOG_LINE_MAX 4096
@@ -75,17 +78,47 @@ static int log_secret_tail(const char *s, size_t len)
     return 0;
 }
 
+/* Length of the query at s (s[0] == '?') of a URL in a message: up to white
+ * space, a quote, or a ':' that ends the URL ("GET URL?q: HTTP 404"). */
+static size_t log_query_len(const char *s)
+{
+    size_t i = 0;
+    while (s[i] && !isspace((unsigned char)s[i]) && s[i] != '"' && s[i] != '\'' &&
+           !(s[i] == ':' && (s[i + 1] == ' ' || s[i + 1] == '\0')))
+        i++;
+    return i;
+}
+
+/* Whether s starts a URL whose query must not be shown. */
+static int log_url_at(const char *s)
+{
+    return strncasecmp(s, "http://", 7) == 0 || strncasecmp(s, "https://", 8) == 0;
+}
+
 /* Redaction reads all of s and cuts only its output: a secret that would
- * straddle the cut is replaced whole, never shown in part. */
+ * straddle the cut is replaced whole, never shown in part, and no URL's
+ * query is shown (it may carry a signature or a token). */
 char *log_redact(const char *s, char *out, unsigned long n)
 {
     size_t o = 0, left = strlen(s);
+    int in_url = 0;
     if (n == 0)
         return out;
     while (left && o + 1 < n) {
+        if (log_url_at(s))
+            in_url = 1;
+        else if (in_url && (isspace((unsigned char)*s) || *s == '"' || *s == '\''))
+            in_url = 0;
         size_t skip = log_secret_at(s);
         if (!skip && log_secret_tail(s, left))
             skip = left;
+        if (!skip && in_url && *s == '?') {
+            skip = log_query_len(s);
+            s += skip;
+            left -= skip;
+            in_url = 0;
+            continue;
+        }
         if (skip) {
             for (const char *r = "***"; *r && o + 1 < n; r++)
                 out[o++] = *r;

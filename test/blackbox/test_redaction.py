@@ -92,6 +92,14 @@ class TestNoQuery(GitHubCase):
                 self.assertNotIn(QUERY_SECRET, res.stderr)
                 self.assertNotIn("token=", res.stderr)
 
+    def test_not_found_names_the_listing_url_without_its_query(self):
+        """Errors written with the request URL (listing pages carry
+        ?per_page=...) show it without the query."""
+        res = self.check(source=self.source(repository="no-such-repo"))
+        self.assertOneError(res, "HTTP 404", "/repos/%s/no-such-repo/releases" % OWNER)
+        self.assertNotIn("?", res.errors[0])
+        self.assertNotIn("per_page", res.stderr)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

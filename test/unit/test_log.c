@@ -112,6 +112,23 @@ static void test_err_cut(void)
     CHECK_STR(e.msg, "short message");
 }
 
+/* No URL's query reaches the output, wherever the URL stands. */
+static void test_url_query(void)
+{
+    char out[256];
+    CHECK_STR(log_redact("GET http://h:1/r/releases?per_page=100&page=2: HTTP 404: gone", out,
+                         sizeof(out)),
+              "GET http://h:1/r/releases: HTTP 404: gone");
+    CHECK_STR(log_redact("redirect to \"https://x.example/b?X-Amz-Signature=abc\" refused", out,
+                         sizeof(out)),
+              "redirect to \"https://x.example/b\" refused");
+    CHECK_STR(log_redact("HTTPS://H/a?token=1 and http://h/b", out, sizeof(out)),
+              "HTTPS://H/a and http://h/b");
+    /* a '?' outside a URL stays */
+    CHECK_STR(log_redact("what? http://h/x done?", out, sizeof(out)), "what? http://h/x done?");
+    CHECK_STR(log_redact("http://h/x?a=" SECRET, out, sizeof(out)), "http://h/x");
+}
+
 int main(void)
 {
     log_add_secret(SECRET);
@@ -120,6 +137,7 @@ int main(void)
     test_cut_after_redaction();
     test_vredact_long();
     test_err_cut();
+    test_url_query();
     log_clear_secrets();
     return TEST_DONE();
 }
