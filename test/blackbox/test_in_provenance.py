@@ -1,0 +1,194 @@
+"""test_in_provenance.py - `in` verifies the build provenance of release
+assets (source.attestations.provenance) end to end against the fake GitHub,
+with real bundles from test/data/attest (see LICENSES.md there): the
+public-good actions/attest-build-provenance bundle (Rekor v1 dsse, SET) with
+its artifact, and a GitHub-instance bundle (Fulcio l2, RFC 3161 timestamp)
+with its wheel. Each artifact is served as the asset and its bundle at
+/attestations/sha256:{digest}; the trusted root comes through
+source.attestations.trusted_root."""
+
+import json
+import os
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from bbutil import OWNER, REPO, GitHubCase  # noqa: E402
+
+DATA = os.path.join(HERE, "..", "data", "attest")
+SLSA = "https://slsa.dev/provenance/v1"
+ABP = os.path.join(DATA, "cli-cli_reusable-workflow-attestation.sigstore.json")
+ABP_FILE = os.path.join(DATA, "cli-cli_reusable-workflow-artifact")
+ABP_REPO = "malancas/attest-demo"
+PG_ROOT = os.path.join(DATA, "public-good_trusted_root.sigstore-tuf-4.0.2.json")
+DEMO = os.path.join(DATA, "cli-cli_github_provenance_demo-0.0.12-bundle.jsonl")
+DEMO_WHL = os.path.join(DATA, "github_provenance_demo-0.0.12-py3-none-any.whl")
+DEMO_NAME = "github_provenance_demo-0.0.12-py3-none-any.whl"
+DEMO_REPO = "actions/attest-demo"
+DEMO_WF = ".github/workflows/build-python.yml"
+GH_ROOT = os.path.join(DATA, "github_trusted_root.json")
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def jsonl(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+class ProvCase(GitHubCase):
+    def setUp(self):
+        super().setUp()
+        self.r = self.rel("v1.0.0")
+
+    def asset(self, name, path):
+        return self.gh.add_asset(self.r, name, content=read(path))
+
+    def attest(self, asset, bundle, url_only=False):
+        self.gh.add_asset_attestation(OWNER, REPO, asset.sha256, bundle, url_only=url_only)
+
+    def demo(self, n_bundles=1, url_only=False):
+        a = self.asset(DEMO_NAME, DEMO_WHL)
+        for b in jsonl(DEMO)[:n_bundles]:
+            self.attest(a, b, url_only)
+        return a
+
+    def abp(self):
+        a = self.asset("artifact", ABP_FILE)
+        self.attest(a, load(ABP))
+        return a
+
+    def src(self, root, **att):
+        att.setdefault("provenance", "required")
+        att["trusted_root"] = load(root)
+        return self.source(attestations=att)
+
+    def downloads(self):
+        return [e for e in self.asset_log() if e["path"].startswith("/download/")]
+
+    def attestation_requests(self):
+        return self.api_log(r"/attestations/sha256:")
+
+    def refused(self, source, *needles):
+        dest = self.mkdir("refused")
+        res = self.get(self.version(self.r), source=source, dest=dest)
+        self.assertFailsClearly(res, *needles)
+        self.assertEqual(self.downloads(), [], "downloaded before verifying")
+        self.assertFalse([n for n in os.listdir(dest) if not n.startswith(".")], os.listdir(dest))
+        return res
+
+
+class TestVerified(ProvCase):
+    def test_github_instance_required_with_workflow(self):
+        self.demo(url_only=True)
+        dest = self.mkdir("got")
+        out = self.get_ok(self.version(self.r), dest=dest,
+                          source=self.src(GH_ROOT, signer_repository=DEMO_REPO,
+                                          signer_workflow=DEMO_WF))
+        self.assertIn({"name": "provenance_verified", "value": "1"}, out["metadata"])
+        doc = load(os.path.join(dest, "release.json"))
+        (entry,) = doc["files"]
+        self.assertEqual(entry["attested"], "provenance")
+        prov = entry["provenance"]
+        self.assertTrue(prov["signer_workflow"].startswith(
+            "https://github.com/%s/%s@" % (DEMO_REPO, DEMO_WF)), prov)
+        self.assertEqual(prov["signer_repository"], DEMO_REPO)
+        self.assertRegex(prov["signer_commit"], "^[0-9a-f]{40}$")
+        self.assertEqual(prov["predicate_type"], SLSA)
+        att = os.path.join(dest, "attestations")
+        self.assertEqual(sorted(os.listdir(att)),
+                         [DEMO_NAME + ".sigstore.json", "trusted_root.github.json"])
+        self.assertEqual(load(os.path.join(att, "trusted_root.github.json")), load(GH_ROOT))
+        # the bundle_url was fetched without the token
+        for e in self.asset_log():
+            if e["path"].startswith("/attestation-bundle/"):
+                self.assertNotIn("authorization", {k.lower() for k in e.get("headers", {})})
+
+    def test_public_good_required(self):
+        self.abp()
+        dest = self.mkdir("got")
+        self.get_ok(self.version(self.r), dest=dest,
+                    source=self.src(PG_ROOT, signer_repository=ABP_REPO))
+        att = os.path.join(dest, "attestations")
+        self.assertEqual(sorted(os.listdir(att)),
+                         ["artifact.sigstore.json", "trusted_root.public-good.json"])
+        self.assertEqual(load(os.path.join(att, "artifact.sigstore.json")), load(ABP))
+        entry = load(os.path.join(dest, "release.json"))["files"][0]
+        self.assertEqual(entry["provenance"]["signer_repository"], ABP_REPO)
+
+    def test_paginated_list(self):
+        a = self.asset(DEMO_NAME, DEMO_WHL)
+        other = load(ABP)  # a bundle of another artifact, on the first page
+        for _ in range(31):
+            self.attest(a, other)
+        self.attest(a, jsonl(DEMO)[0])
+        self.get_ok(self.version(self.r),
+                    source=self.src(GH_ROOT, signer_repository=DEMO_REPO, provenance="if_present"))
+        self.assertEqual(len(self.attestation_requests()), 2)
+
+    def test_if_present_with_none(self):
+        self.gh.add_asset(self.r, "plain.tar.gz", content=b"no provenance\n")
+        dest = self.mkdir("got")
+        out = self.get_ok(self.version(self.r), dest=dest,
+                          source=self.src(GH_ROOT, provenance="if_present"))
+        self.assertNotIn("provenance_verified", [m["name"] for m in out["metadata"]])
+        self.assertFalse(os.path.exists(os.path.join(dest, "attestations")))
+        self.assertEqual(len(self.attestation_requests()), 1)
+
+    def test_off_makes_no_request(self):
+        self.demo()
+        self.get_ok(self.version(self.r), source=self.source())
+        self.get_ok(self.version(self.r), source=self.src(GH_ROOT, provenance="off"))
+        self.assertEqual(self.attestation_requests(), [])
+
+
+class TestRefused(ProvCase):
+    def test_wrong_workflow(self):
+        self.demo()
+        self.refused(self.src(GH_ROOT, signer_repository=DEMO_REPO,
+                              signer_workflow=".github/workflows/release.yml"),
+                     "policy", DEMO_NAME, "workflow")
+
+    def test_wrong_repository(self):
+        self.demo()
+        self.refused(self.src(GH_ROOT), "policy", DEMO_NAME, "%s/%s" % (OWNER, REPO))
+        self.refused(self.src(GH_ROOT, signer_repository="octo/other"), "policy", DEMO_NAME,
+                     "octo/other")
+
+    def test_wrong_predicate_type(self):
+        self.demo()
+        self.refused(self.src(GH_ROOT, signer_repository=DEMO_REPO,
+                              predicate_type="https://spdx.dev/Document"),
+                     "policy", DEMO_NAME, "predicateType")
+
+    def test_wrong_root(self):
+        self.abp()
+        self.refused(self.src(GH_ROOT, signer_repository=ABP_REPO), "artifact")
+
+    def test_required_with_asset_lacking_provenance(self):
+        self.demo()
+        self.gh.add_asset(self.r, "plain.tar.gz", content=b"no provenance\n")
+        self.refused(self.src(GH_ROOT, signer_repository=DEMO_REPO),
+                     "policy", "plain.tar.gz", "predicateType")
+
+    def test_if_present_fails_on_one_that_does_not_verify(self):
+        self.demo()
+        self.refused(self.src(GH_ROOT, provenance="if_present"), "policy", DEMO_NAME)
+
+    def test_bundle_for_another_artifact(self):
+        a = self.asset(DEMO_NAME, DEMO_WHL)
+        self.attest(a, load(ABP))
+        self.refused(self.src(PG_ROOT, signer_repository=ABP_REPO), DEMO_NAME)
+
+
+if __name__ == "__main__":
+    unittest.main()
