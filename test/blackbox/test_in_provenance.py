@@ -5,16 +5,22 @@ public-good actions/attest-build-provenance bundle (Rekor v1 dsse, SET) with
 its artifact, and a GitHub-instance bundle (Fulcio l2, RFC 3161 timestamp)
 with its wheel. Each artifact is served as the asset and its bundle at
 /attestations/sha256:{digest}; the trusted root comes through
-source.attestations.trusted_root."""
+source.attestations.trusted_root. `out` mirrors the evidence to Ceph's RGW
+(test_out.py's OutCase) and `grm-verify mirror` verifies an `aws s3 sync`
+copy of the prefix, and a get directory."""
 
 import json
 import os
+import subprocess
 import sys
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bbutil import OWNER, REPO, GitHubCase  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "s3"))
+import s3env  # noqa: E402
+from bbutil import OWNER, REPO, GitHubCase, binary  # noqa: E402
+from test_out import OutCase  # noqa: E402
 
 DATA = os.path.join(HERE, "..", "data", "attest")
 SLSA = "https://slsa.dev/provenance/v1"
@@ -188,6 +194,72 @@ class TestRefused(ProvCase):
         a = self.asset(DEMO_NAME, DEMO_WHL)
         self.attest(a, load(ABP))
         self.refused(self.src(PG_ROOT, signer_repository=ABP_REPO), DEMO_NAME)
+
+
+def grm_verify_mirror(d):
+    return subprocess.run([binary("grm-verify"), "mirror", d], capture_output=True, text=True)
+
+
+class TestVerifyGetDir(ProvCase):
+    def test_grm_verify_mirror_on_the_get_directory(self):
+        self.demo()
+        dest = self.mkdir("got")
+        self.get_ok(self.version(self.r), dest=dest,
+                    source=self.src(GH_ROOT, signer_repository=DEMO_REPO,
+                                    signer_workflow=DEMO_WF))
+        r = grm_verify_mirror(dest)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # a record naming another workflow is caught
+        doc = load(os.path.join(dest, "release.json"))
+        san = doc["files"][0]["provenance"]["signer_workflow"]
+        doc["files"][0]["provenance"]["signer_workflow"] = san.replace("build-python", "other")
+        with open(os.path.join(dest, "release.json"), "w") as f:
+            json.dump(doc, f)
+        r = grm_verify_mirror(dest)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("policy", r.stderr)
+        # a removed bundle is caught
+        doc["files"][0]["provenance"]["signer_workflow"] = san
+        with open(os.path.join(dest, "release.json"), "w") as f:
+            json.dump(doc, f)
+        os.unlink(os.path.join(dest, "attestations", DEMO_NAME + ".sigstore.json"))
+        r = grm_verify_mirror(dest)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("bundle", r.stderr)
+
+
+class TestOutProvenance(OutCase):
+    def setUp(self):
+        super().setUp()
+        self.r = self.rel("v4.0.0")
+        a = self.gh.add_asset(self.r, "artifact", content=read(ABP_FILE))
+        self.gh.add_asset_attestation(OWNER, REPO, a.sha256, load(ABP))
+
+    def test_evidence_mirrored_and_verified_offline(self):
+        att = {"provenance": "required", "signer_repository": ABP_REPO,
+               "trusted_root": load(PG_ROOT)}
+        src = self.src(attestations=att)
+        name, _ = self.fetch(self.r, source=src)
+        self.out_ok(name, source=src)
+        prefix = "%s/%s/v4.0.0/" % (OWNER, REPO)
+        keys = set(self.keys(prefix=prefix))
+        self.assertIn(prefix + "attestations/artifact.sigstore.json", keys)
+        self.assertIn(prefix + "attestations/trusted_root.public-good.json", keys)
+        d = self.mkdir("sync")
+        s3env.aws("s3", "sync", "--no-progress", "s3://%s/%s" % (self.bucket, prefix), d,
+                  check=True)
+        r = grm_verify_mirror(d)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # a tampered bundle in the copy is found
+        path = os.path.join(d, "attestations", "artifact.sigstore.json")
+        b = load(path)
+        b["dsseEnvelope"]["signatures"][0]["sig"] = b["dsseEnvelope"]["signatures"][0][
+            "sig"][::-1]
+        with open(path, "w") as f:
+            json.dump(b, f)
+        r = grm_verify_mirror(d)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("artifact", r.stderr)
 
 
 if __name__ == "__main__":
