@@ -20,6 +20,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "s3"))
 import s3env  # noqa: E402
 from bbutil import OWNER, REPO, GitHubCase, binary  # noqa: E402
+import test_tuf_wire as TW  # noqa: E402
 from test_out import OutCase  # noqa: E402
 
 DATA = os.path.join(HERE, "..", "data", "attest")
@@ -194,6 +195,28 @@ class TestRefused(ProvCase):
         a = self.asset(DEMO_NAME, DEMO_WHL)
         self.attest(a, load(ABP))
         self.refused(self.src(PG_ROOT, signer_repository=ABP_REPO), DEMO_NAME)
+
+
+class TestPublicGoodThroughTuf(ProvCase):
+    """No source.attestations.trusted_root: the public-good root comes from
+    a local TUF repository (as test_tuf_wire.py; GRM_TUF_SIGSTORE_*) and is
+    kept as evidence; GitHub's repository (dead here) is not asked."""
+
+    def test_root_from_tuf_kept(self):
+        with open(PG_ROOT) as f:
+            text = f.read()
+        repo = TW.TufRepo(self.mkdir("tuf"), text)
+        self.addCleanup(repo.stop)
+        self.abp()
+        dest = self.mkdir("got")
+        env = dict(TW.FAST, GRM_TUF_SIGSTORE_URL=repo.url, GRM_TUF_SIGSTORE_ROOT=repo.root,
+                   GRM_TUF_GITHUB_URL="http://127.0.0.1:9/")
+        src = self.source(attestations={"provenance": "required",
+                                        "signer_repository": ABP_REPO})
+        self.get_ok(self.version(self.r), dest=dest, source=src, env=env)
+        with open(os.path.join(dest, "attestations", "trusted_root.public-good.json")) as f:
+            self.assertEqual(f.read(), text)
+        self.assertTrue(any(p.endswith("trusted_root.json") for p in repo.paths()))
 
 
 def grm_verify_mirror(d):
