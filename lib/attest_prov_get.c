@@ -109,7 +109,8 @@ static int fetch_list(struct attest_prov_get *p, const char *digest, struct sigs
         free(url);
         url = next;
         next = NULL;
-        if (rc == 0 && url && strncmp(url, api, strlen(api)) != 0)
+        size_t n = strlen(api);
+        if (rc == 0 && url && (strncmp(url, api, n) != 0 || (url[n] != '/' && url[n] != '?')))
             rc = err_set(err, "bundle: a next page outside %s", api);
     }
     free(url);
@@ -201,8 +202,10 @@ int attest_prov_get_asset(struct attest_prov_get *p, const char *name, const cha
         char first[ERR_MAX];
         snprintf(first, sizeof(first), "%s", err->msg);
         const char *colon = strstr(first, ": ");
-        int step = colon ? (int)(colon - first) : 0;
-        err_set(err, "%.*s: asset \"%s\": %s", step, first, name, colon ? colon + 2 : first);
+        if (colon && !memchr(first, ' ', (size_t)(colon - first)))
+            err_set(err, "%.*s: asset \"%s\": %s", (int)(colon - first), first, name, colon + 2);
+        else
+            err_set(err, "bundle: asset \"%s\": %s", name, first);
         attest_prov_asset_free(out);
         return -1;
     }

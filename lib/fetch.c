@@ -325,8 +325,11 @@ static int fetch_write_provenance(struct fetch *f, struct err *err)
 {
     static const char *const roots[2] = {ATTEST_PROV_ROOT_PUBLIC_GOOD, ATTEST_PROV_ROOT_GITHUB};
     char name[320];
-    if (!f->prov.used[0] && !f->prov.used[1])
-        return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < f->n_files; i++)
+        n += f->files[i].prov.verified;
+    if (n == 0)
+        return 0; /* none verified, or skip_download: no files to record */
     if (mkdirat(f->dest_fd, ATTEST_MIRROR_DIR, 0755) < 0 && errno != EEXIST)
         return err_set(err, "cannot create \"%s\": %s", ATTEST_MIRROR_DIR, strerror(errno));
     int fd = openat(f->dest_fd, ATTEST_MIRROR_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);

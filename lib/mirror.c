@@ -515,6 +515,13 @@ static int mirror_cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static void mirror_free_names(char **names)
+{
+    for (size_t i = 0; names && names[i]; i++)
+        free(names[i]);
+    free(names);
+}
+
 /* The evidence files in from/attestations/: the release attestation's two
  * and the build provenance's (ASSET.sigstore.json, trusted_root.*.json);
  * plain *.json files only, sorted. NULL-terminated, malloced; NULL when out
@@ -536,7 +543,8 @@ static char **mirror_attest_names(const struct mirror *mr, size_t *n)
             continue;
         char **more = *n == cap ? realloc(names, (2 * cap + 1) * sizeof(*names)) : names;
         if (!more || !(more[*n] = strdup(e->d_name))) {
-            names = more;
+            mirror_free_names(more ? more : names);
+            names = NULL;
             break;
         }
         names = more;
@@ -548,13 +556,6 @@ static char **mirror_attest_names(const struct mirror *mr, size_t *n)
     if (names)
         qsort(names, *n, sizeof(*names), mirror_cmp_names);
     return names;
-}
-
-static void mirror_free_names(char **names)
-{
-    for (size_t i = 0; names && names[i]; i++)
-        free(names[i]);
-    free(names);
 }
 
 /* No asset may take the key of the evidence (checked before any upload). */
