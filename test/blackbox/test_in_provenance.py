@@ -19,6 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "s3"))
 import s3env  # noqa: E402
+import test_in_attest as IA  # noqa: E402
 from bbutil import OWNER, REPO, GitHubCase, binary  # noqa: E402
 import test_tuf_wire as TW  # noqa: E402
 from test_out import OutCase  # noqa: E402
@@ -197,6 +198,38 @@ class TestRefused(ProvCase):
         self.refused(self.src(PG_ROOT, signer_repository=ABP_REPO), DEMO_NAME)
 
 
+def merged_root(*docs):
+    """One trusted root holding every CA, TSA and log of docs."""
+    out = dict(docs[0])
+    for k in ("certificateAuthorities", "timestampAuthorities", "tlogs", "ctlogs"):
+        out[k] = [x for d in docs for x in d.get(k, [])]
+    return out
+
+
+class TestBothKinds(ProvCase):
+    def test_release_attestation_and_provenance(self):
+        k = IA.pki()
+        self.r.immutable = True
+        a = self.demo()
+        st = IA.P.statement(OWNER, REPO, "v1.0.0", self.r.commit_sha, {a.name: a.sha256})
+        self.gh.add_attestation(OWNER, REPO, self.r.commit_sha,
+                                IA.P.bundle(k["pki"], k["leaf"], st))
+        root = merged_root(load(k["root"]), load(GH_ROOT))
+        dest = self.mkdir("got")
+        out = self.get_ok(self.version(self.r), dest=dest, source=self.source(attestations={
+            "provenance": "required", "signer_repository": DEMO_REPO, "trusted_root": root}))
+        self.assertIn({"name": "attested", "value": "release"}, out["metadata"])
+        self.assertIn({"name": "provenance_verified", "value": "1"}, out["metadata"])
+        (entry,) = load(os.path.join(dest, "release.json"))["files"]
+        self.assertEqual(entry["attested"], "release,provenance")
+        self.assertEqual(entry["signer"], "https://dotcom.releases.github.com")
+        self.assertEqual(sorted(os.listdir(os.path.join(dest, "attestations"))),
+                         [DEMO_NAME + ".sigstore.json", "release.sigstore.json",
+                          "trusted_root.github.json", "trusted_root.json"])
+        r = grm_verify_mirror(dest)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+
 class TestPublicGoodThroughTuf(ProvCase):
     """No source.attestations.trusted_root: the public-good root comes from
     a local TUF repository (as test_tuf_wire.py; GRM_TUF_SIGSTORE_*) and is
@@ -283,6 +316,10 @@ class TestOutProvenance(OutCase):
         r = grm_verify_mirror(d)
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         self.assertIn("artifact", r.stderr)
+
+
+def tearDownModule():
+    IA.tearDownModule()
 
 
 if __name__ == "__main__":
