@@ -129,4 +129,10 @@ int attest_verify_provenance(const struct sigstore_bundle_list *l,
                              const struct attest_provenance_policy *p, struct attest_result *res,
                              struct err *err);
 
+/* The leaf's Source Repository URI (1.3.6.1.4.1.57264.1.12) and Source
+ * Repository Digest (.1.13, the commit) into repo and commit ("" when
+ * absent). 0, or -1 when the bundle has no parsable leaf. */
+int attest_provenance_signer(const struct sigstore_bundle *b, char *repo, size_t repo_n,
+                             char *commit, size_t commit_n);
+
 #endif

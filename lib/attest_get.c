@@ -103,7 +103,7 @@ static int fetch_bundle_url(struct github_client *gh, const char *url,
     return rc;
 }
 
-static int one_item(struct github_client *gh, json_t *item, struct sigstore_bundle_list *all,
+int attest_get_item(struct github_client *gh, json_t *item, struct sigstore_bundle_list *all,
                     struct err *err)
 {
     struct sigstore_bundle_list l = {NULL, 0};
@@ -142,7 +142,7 @@ static int fetch_candidates(struct github_client *gh, const char *commit,
     if (rc == 0 && !*none && json_array_size(items) > ATTEST_GET_MAX_ITEMS)
         rc = err_set(err, "bundle: GET %s: more than %d attestations", url, ATTEST_GET_MAX_ITEMS);
     for (size_t i = 0; rc == 0 && !*none && i < json_array_size(items); i++)
-        rc = one_item(gh, json_array_get(items, i), all, err);
+        rc = attest_get_item(gh, json_array_get(items, i), all, err);
     json_decref(doc);
     free(url);
     return rc;

@@ -12,6 +12,7 @@
 #include "err.h"
 #include "github.h"
 #include "request.h"
+#include "sigstore_bundle.h"
 
 struct attest_get {
     int verified;            /* 1 when a release attestation was verified */
@@ -41,5 +42,11 @@ void attest_get_free(struct attest_get *a);
 
 /* The attested sha256 of the asset subject `name`, or NULL (borrowed). */
 const char *attest_get_subject_sha256(const struct attest_get *a, const char *name);
+
+/* One item of the API's {"attestations":[...]}: its inline bundle, or its
+ * bundle_url fetched without the token; the bundles are appended to all.
+ * 0, or -1 with "bundle: ..." in err. */
+int attest_get_item(struct github_client *gh, json_t *item, struct sigstore_bundle_list *all,
+                    struct err *err);
 
 #endif

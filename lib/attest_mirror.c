@@ -162,8 +162,12 @@ static int recorded_attested(json_t *doc)
 {
     size_t i;
     json_t *f;
-    json_array_foreach(json_object_get(doc, "files"), i,
-                       f) if (json_object_get(f, "attested")) return 1;
+    json_array_foreach(json_object_get(doc, "files"), i, f)
+    {
+        const char *a = json_string_value(json_object_get(f, "attested"));
+        if (json_object_get(f, "attested") && (!a || strcmp(a, "provenance") != 0))
+            return 1; /* "release" (or both kinds) */
+    }
     return json_object_get(doc, "attested") != NULL;
 }
 
@@ -184,6 +188,103 @@ static int check_attestation(int dfd, json_t *doc, struct attest_mirror_report *
         rc = verify_stored(doc, &bundle, &root, rep, err);
     buf_free(&bundle);
     buf_free(&root);
+    return rc;
+}
+
+/* ---- build provenance: attestations/ASSET.sigstore.json ---- */
+
+/* The stored root i (public good, GitHub) parsed into tr; 0 absent, 1 parsed. */
+static int load_prov_root(int dfd, int i, struct trusted_root *tr, struct err *err)
+{
+    static const char *const names[2] = {ATTEST_MIRROR_DIR "/trusted_root.public-good.json",
+                                         ATTEST_MIRROR_DIR "/trusted_root.github.json"};
+    struct buf text;
+    int rc = read_at(dfd, names[i], TRUSTED_ROOT_MAX, &text);
+    if (rc == 0)
+        rc = trusted_root_parse(text.ptr, text.len, tr, err) < 0 ? -2 : 1;
+    else
+        rc = rc == -1 ? 0 : err_set(err, "trust-root: %s is unreadable", names[i]) - 1;
+    buf_free(&text);
+    return rc;
+}
+
+/* The recorded provenance of f against the stored bundle: the workflow is
+ * the one of the recorded SAN, which must come out again. */
+static int verify_prov(const struct sigstore_bundle_list *l,
+                       const struct attest_provenance_roots *r, json_t *f, const char *name,
+                       struct err *err)
+{
+    json_t *pv = json_object_get(f, "provenance");
+    const char *san = json_string_value(json_object_get(pv, "signer_workflow"));
+    const char *repo = json_string_value(json_object_get(pv, "signer_repository"));
+    const char *type = json_string_value(json_object_get(pv, "predicate_type"));
+    char wf[512];
+    const char *gh = "https://github.com/";
+    if (!san || !repo || !type)
+        return err_set(err, "policy: release.json: '%s' has no usable provenance record", name);
+    /* the workflow, when the SAN is one of the repository's own (not a
+     * reusable workflow elsewhere; then the SAN check below suffices) */
+    size_t at = strlen(gh) + strlen(repo);
+    int own = strncmp(san, gh, strlen(gh)) == 0 &&
+              strncmp(san + strlen(gh), repo, strlen(repo)) == 0 && san[at] == '/';
+    snprintf(wf, sizeof(wf), "%.*s", own ? (int)strcspn(san + at + 1, "@") : 0,
+             own ? san + at + 1 : "");
+    struct attest_provenance_policy p = {repo, own ? wf : NULL, type, "sha256",
+                                         json_string_value(json_object_get(f, "sha256"))};
+    struct attest_result res;
+    if (attest_verify_provenance(l, r, &p, &res, err) < 0)
+        return err_prefix(err, "'%s'", name);
+    int rc = strcmp(res.san, san) == 0
+                 ? 0
+                 : err_set(err, "policy: '%s' was signed by %s, release.json says %s", name,
+                           res.san, san);
+    attest_result_free(&res);
+    return rc;
+}
+
+static int check_prov_file(int dfd, json_t *f, const struct attest_provenance_roots *r,
+                           struct err *err)
+{
+    const char *name = json_string_value(json_object_get(f, "name"));
+    char path[400];
+    struct buf text;
+    struct sigstore_bundle_list l;
+    if (!name)
+        return err_set(err, "policy: release.json: an attested file has no name");
+    snprintf(path, sizeof(path), "%s/%s.sigstore.json", ATTEST_MIRROR_DIR, name);
+    int rc = read_at(dfd, path, SIGSTORE_BUNDLE_MAX, &text) < 0
+                 ? err_set(err, "bundle: %s is missing or unreadable", path)
+                 : 0;
+    if (rc == 0 && sigstore_bundle_load(text.ptr, text.len, &l, err) == 0) {
+        rc = verify_prov(&l, r, f, name, err);
+        sigstore_bundle_list_free(&l);
+    } else if (rc == 0) {
+        rc = err_prefix(err, "%s", path);
+    }
+    buf_free(&text);
+    return rc;
+}
+
+static int check_provenance(int dfd, json_t *doc, struct err *err)
+{
+    struct trusted_root tr[2];
+    int have[2];
+    size_t i;
+    json_t *f;
+    int rc = 0;
+    for (int k = 0; k < 2; k++)
+        if ((have[k] = load_prov_root(dfd, k, &tr[k], err)) < 0)
+            rc = -1;
+    struct attest_provenance_roots r = {have[0] > 0 ? &tr[0] : NULL, have[1] > 0 ? &tr[1] : NULL};
+    json_array_foreach(json_object_get(doc, "files"), i, f)
+    {
+        const char *a = json_string_value(json_object_get(f, "attested"));
+        if (rc == 0 && a && strstr(a, "provenance"))
+            rc = check_prov_file(dfd, f, &r, err);
+    }
+    for (int k = 0; k < 2; k++)
+        if (have[k] > 0)
+            trusted_root_free(&tr[k]);
     return rc;
 }
 
@@ -211,7 +312,9 @@ static int check_manifest(int dfd, json_t *doc, struct attest_mirror_report *rep
     }
     if (check_sums(dfd, doc, rep->n_files, err) < 0)
         return -1;
-    return check_attestation(dfd, doc, rep, err);
+    if (check_attestation(dfd, doc, rep, err) < 0)
+        return -1;
+    return check_provenance(dfd, doc, err);
 }
 
 int attest_mirror_verify(const char *dir, struct attest_mirror_report *rep, struct err *err)

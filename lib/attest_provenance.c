@@ -206,3 +206,19 @@ int attest_verify_provenance(const struct sigstore_bundle_list *l,
         return err_set(err, "policy: no attestation with predicateType '%.200s'", want);
     return -1;
 }
+
+int attest_provenance_signer(const struct sigstore_bundle *b, char *repo, size_t repo_n,
+                             char *commit, size_t commit_n)
+{
+    const unsigned char *p = b->cert.ptr;
+    X509 *leaf = b->cert.len ? d2i_X509(NULL, &p, (long)b->cert.len) : NULL;
+    repo[0] = commit[0] = '\0';
+    if (!leaf)
+        return -1;
+    if (ext_utf8(leaf, OID_SOURCE_REPO, repo, repo_n) < 0)
+        repo[0] = '\0';
+    if (ext_utf8(leaf, "1.3.6.1.4.1.57264.1.13", commit, commit_n) < 0)
+        commit[0] = '\0';
+    X509_free(leaf);
+    return 0;
+}

@@ -4,6 +4,7 @@
 #include "assets.h"
 #include "attest_get.h"
 #include "attest_mirror.h"
+#include "attest_prov_get.h"
 #include "listing.h"
 #include "log.h"
 
@@ -29,6 +30,7 @@ struct fetch_file {
     const char *content_type; /* borrowed */
     int is_asset;
     struct assets_download dl;
+    struct attest_prov_asset prov; /* its build provenance, when verified */
 };
 
 struct fetch {
@@ -41,8 +43,9 @@ struct fetch {
     size_t n_files;
     char *version_text;
     char *commit_sha;
-    int tag_null;          /* GitHub gave tag_name null: rel.tag is "" */
-    struct attest_get att; /* the release attestation, when verified */
+    int tag_null;                /* GitHub gave tag_name null: rel.tag is "" */
+    struct attest_get att;       /* the release attestation, when verified */
+    struct attest_prov_get prov; /* build provenance: the roots used */
 };
 
 static int fetch_open_dest(const char *dest, int *fd, struct err *err)
@@ -341,6 +344,55 @@ static int fetch_write_attestation(struct fetch *f, struct err *err)
     return rc;
 }
 
+/* attestations/ASSET.sigstore.json per asset whose provenance verified, and
+ * the trusted roots they were verified against. */
+static int fetch_write_provenance(struct fetch *f, struct err *err)
+{
+    static const char *const roots[2] = {ATTEST_PROV_ROOT_PUBLIC_GOOD, ATTEST_PROV_ROOT_GITHUB};
+    char name[320];
+    size_t n = 0;
+    for (size_t i = 0; i < f->n_files; i++)
+        n += f->files[i].prov.verified;
+    if (n == 0)
+        return 0; /* none verified, or skip_download: no files to record */
+    if (mkdirat(f->dest_fd, ATTEST_MIRROR_DIR, 0755) < 0 && errno != EEXIST)
+        return err_set(err, "cannot create \"%s\": %s", ATTEST_MIRROR_DIR, strerror(errno));
+    int fd = openat(f->dest_fd, ATTEST_MIRROR_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    if (fd < 0)
+        return err_set(err, "cannot open \"%s\": %s", ATTEST_MIRROR_DIR, strerror(errno));
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < f->n_files; i++) {
+        const struct attest_prov_asset *pa = &f->files[i].prov;
+        snprintf(name, sizeof(name), "%s.sigstore.json", f->files[i].name);
+        if (pa->verified)
+            rc = fetch_write(f, fd, name, pa->bundle_json, strlen(pa->bundle_json), err);
+    }
+    for (int k = 0; rc == 0 && k < 2; k++)
+        if (f->prov.used[k])
+            rc = fetch_write(f, fd, roots[k], f->prov.root_text[k], strlen(f->prov.root_text[k]),
+                             err);
+    close(fd);
+    return rc;
+}
+
+/* Each selected asset's build provenance, before any download. An asset
+ * named "release" would take the release attestation's evidence name. */
+static int fetch_provenance(struct fetch *f, struct err *err)
+{
+    attest_prov_get_init(&f->prov, &f->r->gh, &f->r->req.source, &f->r->tuf);
+    for (size_t i = 0; i < f->n_files; i++) {
+        struct fetch_file *ff = &f->files[i];
+        if (!ff->is_asset)
+            continue;
+        if (attest_prov_get_asset(&f->prov, ff->name, ff->dl.digest, &ff->prov, err) < 0)
+            return -1;
+        if (ff->prov.verified && f->att.verified && strcmp(ff->name, "release") == 0)
+            return err_set(err, "asset \"release\": its provenance would take the name of the "
+                                "release attestation's evidence");
+    }
+    return 0;
+}
+
 /* Assets GitHub gave no digest are checked against the attested sha256. */
 static void fetch_attested_digests(struct fetch *f)
 {
@@ -364,6 +416,15 @@ static json_t *fetch_manifest(const struct fetch *f)
         if (entry && ff->is_asset && f->att.verified) {
             json_object_set_new(entry, "attested", json_string("release"));
             json_object_set_new(entry, "signer", json_string(f->att.signer));
+        }
+        if (entry && ff->prov.verified) {
+            json_object_set_new(entry, "attested",
+                                json_string(f->att.verified ? "release,provenance" : "provenance"));
+            json_object_set_new(entry, "provenance",
+                                json_pack("{s:s s:s s:s s:s}", "signer_workflow", ff->prov.san,
+                                          "signer_repository", ff->prov.repository, "signer_commit",
+                                          ff->prov.commit, "predicate_type",
+                                          f->r->req.source.attestations.predicate_type));
         }
         json_array_append_new(files, entry);
     }
@@ -404,6 +465,8 @@ static int fetch_write_meta(struct fetch *f, struct err *err)
         rc = fetch_write_small(f, err);
     if (rc == 0)
         rc = fetch_write_attestation(f, err);
+    if (rc == 0)
+        rc = fetch_write_provenance(f, err);
     if (rc == 0)
         rc = fetch_write(f, f->dest_fd, FETCH_SUMS, buf_str(&sums), sums.len, err);
     if (rc == 0)
@@ -454,6 +517,13 @@ static json_t *fetch_response(const struct fetch *f)
     resource_metadata_add(md, "bytes", total);
     if (f->att.verified)
         resource_metadata_add(md, "attested", "release");
+    size_t n_prov = 0;
+    for (size_t i = 0; i < f->n_files; i++)
+        n_prov += f->files[i].prov.verified;
+    char prov[32];
+    snprintf(prov, sizeof(prov), "%zu", n_prov);
+    if (n_prov)
+        resource_metadata_add(md, "provenance_verified", prov);
     return json_pack("{s:o s:o}", "version", resource_version_json(&f->rel), "metadata", md);
 }
 
@@ -507,6 +577,8 @@ static int fetch_steps(struct fetch *f, const char *dest, struct err *err)
         0)
         return -1;
     fetch_attested_digests(f);
+    if (fetch_provenance(f, err) < 0)
+        return -1;
     if (r->req.get.skip_download) {
         f->n_files = 0;
         log_info("skip_download: writing metadata only");
@@ -536,6 +608,9 @@ int fetch_run(struct resource *r, const char *dest, json_t **response, struct er
         close(f.files_fd);
     if (f.dest_fd >= 0)
         close(f.dest_fd);
+    for (size_t i = 0; f.files && i < f.n_files; i++)
+        attest_prov_asset_free(&f.files[i].prov);
+    attest_prov_get_free(&f.prov);
     free(f.files);
     free(f.version_text);
     free(f.commit_sha);

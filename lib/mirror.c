@@ -9,6 +9,7 @@
 #include "sigstore_bundle.h"
 #include "signals.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -514,13 +515,63 @@ static int mirror_attest_key(const struct mirror *mr, const char *name, struct b
     return buf_addf(key, "%s%s/%s", buf_str(&mr->release_prefix), ATTEST_MIRROR_DIR, name);
 }
 
+static int mirror_cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void mirror_free_names(char **names)
+{
+    for (size_t i = 0; names && names[i]; i++)
+        free(names[i]);
+    free(names);
+}
+
+/* The evidence files in from/attestations/: the release attestation's two
+ * and the build provenance's (ASSET.sigstore.json, trusted_root.*.json);
+ * plain *.json files only, sorted. NULL-terminated, malloced; NULL when out
+ * of memory (*n 0 and an empty list when the folder is absent). */
+static char **mirror_attest_names(const struct mirror *mr, size_t *n)
+{
+    char **names = calloc(3, sizeof(*names));
+    size_t cap = 2;
+    *n = 0;
+    int fd = openat(mr->from_fd, ATTEST_MIRROR_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d && fd >= 0)
+        close(fd);
+    for (struct dirent *e; names && d && (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        struct stat st;
+        if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0 || e->d_name[0] == '.' ||
+            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+            continue;
+        char **more = *n == cap ? realloc(names, (2 * cap + 1) * sizeof(*names)) : names;
+        if (!more || !(more[*n] = strdup(e->d_name))) {
+            mirror_free_names(more ? more : names);
+            names = NULL;
+            break;
+        }
+        names = more;
+        cap = *n == cap ? 2 * cap : cap;
+        names[++*n] = NULL;
+    }
+    if (d)
+        closedir(d);
+    if (names)
+        qsort(names, *n, sizeof(*names), mirror_cmp_names);
+    return names;
+}
+
 /* No asset may take the key of the evidence (checked before any upload). */
 static int mirror_check_attest_keys(struct mirror *mr, struct err *err)
 {
     struct buf key = BUF_INIT(0);
-    int rc = 0;
-    for (size_t k = 0; rc == 0 && k < 2; k++) {
-        if (mirror_attest_key(mr, mirror_attest_files[k], &key) < 0)
+    size_t n_names;
+    char **names = mirror_attest_names(mr, &n_names);
+    int rc = names ? 0 : err_set(err, "out of memory");
+    for (size_t k = 0; rc == 0 && k < 2 + n_names; k++) {
+        if (mirror_attest_key(mr, k < 2 ? mirror_attest_files[k] : names[k - 2], &key) < 0)
             rc = err_set(err, "out of memory");
         for (size_t i = 0; rc == 0 && i < mr->n_files; i++)
             if (!strcmp(mr->files[i].key, key.ptr))
@@ -531,13 +582,14 @@ static int mirror_check_attest_keys(struct mirror *mr, struct err *err)
                              mr->files[i].name, key.ptr);
     }
     buf_free(&key);
+    mirror_free_names(names);
     return rc;
 }
 
 /* Upload from/attestations/NAME when the get verified an attestation. */
 static int mirror_put_attest_file(struct mirror *mr, const char *name, struct err *err)
 {
-    char rel[96];
+    char rel[400];
     struct buf data = BUF_INIT(SIGSTORE_BUNDLE_MAX), key = BUF_INIT(0);
     snprintf(rel, sizeof(rel), "%s/%s", ATTEST_MIRROR_DIR, name);
     int fd = openat(mr->from_fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -557,12 +609,16 @@ static int mirror_put_attest_file(struct mirror *mr, const char *name, struct er
     return rc;
 }
 
+/* Every file of from/attestations/ (mirror_attest_names). */
 static int mirror_put_attestations(struct mirror *mr, struct err *err)
 {
-    for (size_t k = 0; k < 2; k++)
-        if (mirror_put_attest_file(mr, mirror_attest_files[k], err) < 0)
-            return -1;
-    return 0;
+    size_t n;
+    char **names = mirror_attest_names(mr, &n);
+    int rc = names ? 0 : err_set(err, "out of memory");
+    for (size_t k = 0; rc == 0 && k < n; k++)
+        rc = mirror_put_attest_file(mr, names[k], err);
+    mirror_free_names(names);
+    return rc;
 }
 
 /* ---- step 5: latest.json ---- */

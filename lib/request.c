@@ -669,17 +669,57 @@ static int parse_attest_root(const json_t *v, struct request_attestations *a, st
     return 0;
 }
 
-static int parse_attestations(json_t *obj, struct request_attestations *a, struct err *err)
+/* source.attestations' build provenance fields (see README). */
+static int parse_attest_prov(json_t *mode_v, json_t *repo, json_t *wf, json_t *type,
+                             const struct request_source *s, struct request_attestations *a,
+                             struct err *err)
 {
-    json_t *release = NULL, *root = NULL;
+    char *mode = NULL;
+    if (get_str(mode_v, "source.attestations.provenance", &mode, err) < 0)
+        return -1;
+    int rc = 0;
+    if (!mode || !strcmp(mode, "off"))
+        a->provenance = REQUEST_PROV_OFF;
+    else if (!strcmp(mode, "if_present"))
+        a->provenance = REQUEST_PROV_IF_PRESENT;
+    else if (!strcmp(mode, "required"))
+        a->provenance = REQUEST_PROV_REQUIRED;
+    else
+        rc = err_set(err,
+                     "invalid source.attestations.provenance \"%s\": must be off, if_present or "
+                     "required",
+                     mode);
+    free(mode);
+    if (rc < 0 ||
+        get_nonempty(repo, "source.attestations.signer_repository", &a->signer_repository, err) <
+            0 ||
+        get_nonempty(wf, "source.attestations.signer_workflow", &a->signer_workflow, err) < 0 ||
+        get_nonempty(type, "source.attestations.predicate_type", &a->predicate_type, err) < 0)
+        return -1;
+    if (!a->predicate_type && !(a->predicate_type = strdup("https://slsa.dev/provenance/v1")))
+        return err_set(err, "out of memory");
+    if (!a->signer_repository && s->owner && s->repository) {
+        size_t n = strlen(s->owner) + strlen(s->repository) + 2;
+        if (!(a->signer_repository = malloc(n)))
+            return err_set(err, "out of memory");
+        snprintf(a->signer_repository, n, "%s/%s", s->owner, s->repository);
+    }
+    return 0;
+}
+
+static int parse_attestations(json_t *obj, const struct request_source *s,
+                              struct request_attestations *a, struct err *err)
+{
+    json_t *release = NULL, *root = NULL, *prov = NULL, *repo = NULL, *wf = NULL, *type = NULL;
     json_error_t je;
     char *mode = NULL;
     if (absent(obj))
-        return 0;
+        return parse_attest_prov(NULL, NULL, NULL, NULL, s, a, err);
     if (!json_is_object(obj))
         return type_err(err, "source.attestations", "an object", obj);
-    if (json_unpack_ex(obj, &je, JSON_STRICT, "{s?o s?o}", "release", &release, "trusted_root",
-                       &root) < 0)
+    if (json_unpack_ex(obj, &je, JSON_STRICT, "{s?o s?o s?o s?o s?o s?o}", "release", &release,
+                       "trusted_root", &root, "provenance", &prov, "signer_repository", &repo,
+                       "signer_workflow", &wf, "predicate_type", &type) < 0)
         return err_set(err, "invalid source.attestations: %s", je.text);
     if (get_str(release, "source.attestations.release", &mode, err) < 0)
         return -1;
@@ -694,7 +734,9 @@ static int parse_attestations(json_t *obj, struct request_attestations *a, struc
         rc = err_set(
             err, "invalid source.attestations.release \"%s\": must be auto, required or off", mode);
     free(mode);
-    return rc < 0 ? -1 : parse_attest_root(root, a, err);
+    if (rc < 0 || parse_attest_prov(prov, repo, wf, type, s, a, err) < 0)
+        return -1;
+    return parse_attest_root(root, a, err);
 }
 
 /* Register the secrets before any field is checked, so that no message
@@ -747,7 +789,7 @@ static int parse_source(json_t *obj, enum request_kind kind, struct request_sour
         source_selection(&f, s, err) < 0 ||
         get_int(f.max_rate_limit_wait, "source.max_rate_limit_wait", 0, 3600, &wait, err) < 0 ||
         parse_mirror(f.mirror, &s->mirror, err) < 0 ||
-        parse_attestations(f.attestations, &s->attestations, err) < 0)
+        parse_attestations(f.attestations, s, &s->attestations, err) < 0)
         return -1;
     s->max_rate_limit_wait = (long)wait;
     if (kind == REQUEST_OUT && !s->mirror.present)
@@ -992,6 +1034,9 @@ void request_free(struct request *req)
     free_strv(s->globs);
     mirror_free(&s->mirror);
     free(s->attestations.trusted_root);
+    free(s->attestations.signer_repository);
+    free(s->attestations.signer_workflow);
+    free(s->attestations.predicate_type);
     free(req->version.tag);
     free(req->version.id);
     free(req->version.timestamp);

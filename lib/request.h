@@ -51,9 +51,15 @@ struct request_mirror {
 /* source.attestations: release attestation verification by get. */
 enum request_attest { REQUEST_ATTEST_AUTO, REQUEST_ATTEST_REQUIRED, REQUEST_ATTEST_OFF };
 
+enum request_prov { REQUEST_PROV_OFF, REQUEST_PROV_IF_PRESENT, REQUEST_PROV_REQUIRED };
+
 struct request_attestations {
-    enum request_attest release; /* default auto: verify immutable releases */
-    char *trusted_root;          /* JSON text of a Sigstore trusted root, or NULL */
+    enum request_attest release;  /* default auto: verify immutable releases */
+    char *trusted_root;           /* JSON text of a Sigstore trusted root, or NULL */
+    enum request_prov provenance; /* build provenance of assets; default off */
+    char *signer_repository;      /* default OWNER/REPO */
+    char *signer_workflow;        /* NULL: any workflow */
+    char *predicate_type;         /* default https://slsa.dev/provenance/v1 */
 };
 
 struct request_source {

@@ -618,6 +618,19 @@ class FakeGitHub:
                 {"bundle": None if url_only else bundle, "bundle_url": url})
         return url
 
+    def add_asset_attestation(self, owner, repo, sha256_hex, bundle, url_only=False):
+        """Serve an attestation (build provenance) of an artifact at
+        /repos/{owner}/{repo}/attestations/sha256:{hex}, paginated by
+        per_page with Link headers. Returns the bundle_url."""
+        with self._lock:
+            n = len(self._bundle_bodies) + 1
+            self._bundle_bodies[n] = json.dumps(bundle).encode()
+            url = "%s/attestation-bundle/%d?sig=fake" % (self.asset_url, n)
+            key = (owner.lower(), repo.lower(), "sha256:" + sha256_hex)
+            self._attestations.setdefault(key, []).append(
+                {"bundle": None if url_only else bundle, "bundle_url": url})
+        return url
+
     def releases(self, owner, repo):
         """The repository's releases, newest first (drafts included)."""
         r = self._repo(owner, repo)
@@ -1154,6 +1167,12 @@ class FakeGitHub:
         if not items:
             return _gh_error(404, "Not Found",
                              "https://docs.github.com/rest/repos/repos#list-attestations")
+        if subject.startswith("sha256:"):
+            got = self._paginate(req, items, self.api_url + req.path)
+            if isinstance(got, _Resp):
+                return got
+            page, link = got
+            return _json_resp(200, {"attestations": page}, [("Link", link)] if link else [])
         return _json_resp(200, {"attestations": items})
 
     # ---- asset listener ----
