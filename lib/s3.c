@@ -3,20 +3,15 @@
  * conditional PUT (see s3.h). */
 #include "s3.h"
 
-#include <errno.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "credentials.h"
 #include "log.h"
 #include "s3_internal.h"
 #include "s3xml.h"
-#include "sha256.h"
-#include "signals.h"
 
 int s3_oom(struct err *err)
 {
