@@ -149,6 +149,11 @@ int http_xfer_fail(struct http_xfer *x, const char *fmt, ...) __attribute__((for
  * failure no new transfer starts and the running ones are stopped. */
 int http_run(struct http_client *c, struct http_xfer **xs, size_t n, int concurrency,
              struct err *err);
+/* http_run that also says which transfer failed: on -1, *failed (when not
+ * NULL) is the index in xs of the transfer whose message err holds, or n when
+ * no transfer failed (interrupted by a signal). On 0 it is n. */
+int http_run_which(struct http_client *c, struct http_xfer **xs, size_t n, int concurrency,
+                   size_t *failed, struct err *err);
 /* Run one transfer: http_run(c, &x, 1, 1, err). */
 int http_perform(struct http_client *c, struct http_xfer *x, struct err *err);
 

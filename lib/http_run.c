@@ -393,10 +393,12 @@ static void http_stop_all(struct http_client *c, struct http_xfer **xs, size_t n
     }
 }
 
-int http_run(struct http_client *c, struct http_xfer **xs, size_t n, int concurrency,
-             struct err *err)
+int http_run_which(struct http_client *c, struct http_xfer **xs, size_t n, int concurrency,
+                   size_t *failed, struct err *err)
 {
     struct http_xfer *fail = NULL;
+    if (failed)
+        *failed = n;
     int running = 0;
     char why[256];
     for (size_t i = 0; i < n; i++) {
@@ -442,7 +444,16 @@ int http_run(struct http_client *c, struct http_xfer **xs, size_t n, int concurr
     if (!fail->errmsg[0])
         http_fail_at(fail, "transfer failed", "");
     http_stop_all(c, xs, n);
+    for (size_t i = 0; failed && i < n; i++)
+        if (xs[i] == fail)
+            *failed = i;
     return err_set(err, "%s", fail->errmsg);
+}
+
+int http_run(struct http_client *c, struct http_xfer **xs, size_t n, int concurrency,
+             struct err *err)
+{
+    return http_run_which(c, xs, n, concurrency, NULL, err);
 }
 
 int http_perform(struct http_client *c, struct http_xfer *x, struct err *err)

@@ -13,7 +13,10 @@
  * Failures are one line in err, e.g.
  *   s3 PutObject "a/b.tgz": HTTP 403 SignatureDoesNotMatch: msg (request id X)
  * (Code, Message and RequestId of the error body; the status text when there
- * is none). A 200 whose body is an <Error> is an error too. */
+ * is none). A 200 whose body is an <Error> is an error too.
+ *
+ * Implemented by s3.c (client, request core, HEAD/GET/PUT), s3_multipart.c
+ * and s3_list.c (listings, versioning, deletes); s3_internal.h is theirs. */
 #ifndef GRM_S3_H
 #define GRM_S3_H
 
