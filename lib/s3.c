@@ -375,10 +375,13 @@ int s3_req_error(const struct s3_req *r, const struct s3xml_error *e, struct err
     const char *id = e->request_id[0] ? e->request_id
                                       : http_header(&r->x, "x-amz-request-id", hrid, sizeof(hrid));
     if (id && *id)
-        snprintf(rid, sizeof(rid), " (request id %s)", id);
+        snprintf(rid, sizeof(rid), ", request id %s", id);
     const char *code = e->code[0] ? e->code : s3_status_text(r->x.status);
-    return err_set(err, "%s: HTTP %ld%s%s%s%s%s", req_what(r, what, sizeof(what)), r->x.status,
-                   *code ? " " : "", code, e->message[0] ? ": " : "", e->message, rid);
+    char url[1024];
+    http_url_for_log(r->x.url, url, sizeof(url)); /* never the query */
+    return err_set(err, "%s: HTTP %ld%s%s%s%s (%s %s%s)", req_what(r, what, sizeof(what)),
+                   r->x.status, *code ? " " : "", code, e->message[0] ? ": " : "", e->message,
+                   r->x.method ? r->x.method : "GET", url, rid);
 }
 
 int s3_req_xfer_error(const struct s3_req *r, struct err *err)
