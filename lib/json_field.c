@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,4 +318,60 @@ const char *json_field_error_text(json_error_t *je)
     if (near && json_error_code(je) != json_error_duplicate_key)
         *near = '\0';
     return je->text;
+}
+
+int json_field_get_enum(const json_t *v, const char *path, const char *const *names, int *dst,
+                        struct err *err)
+{
+    char list[256] = "";
+    if (json_field_absent(v))
+        return 0;
+    if (!json_is_string(v))
+        return json_field_type_err(err, path, "a string", v);
+    const char *s = json_string_value(v);
+    for (int i = 0; names[i]; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *dst = i;
+            return 0;
+        }
+    for (int i = 0; names[i]; i++) {
+        size_t len = strlen(list);
+        snprintf(list + len, sizeof(list) - len, "%s%s",
+                 i == 0         ? ""
+                 : names[i + 1] ? ", "
+                                : " or ",
+                 names[i]);
+    }
+    return err_set(err, "invalid %s \"%s\": must be %s", path, s, list);
+}
+
+int json_field_unpack(json_t *obj, const char *path, struct err *err, const char *fmt, ...)
+{
+    json_error_t je;
+    va_list ap;
+    if (!json_is_object(obj))
+        return json_field_type_err(err, path, "an object", obj);
+    va_start(ap, fmt);
+    int rc = json_vunpack_ex(obj, &je, JSON_STRICT, fmt, ap);
+    va_end(ap);
+    if (rc < 0)
+        return err_set(err, "invalid %s: %s", path, je.text);
+    return 0;
+}
+
+int json_field_check_url_only(const json_t *v, const char *path, struct err *err)
+{
+    char *url = NULL;
+    int rc = json_field_get_str(v, path, &url, err);
+    if (rc == 0 && url)
+        rc = json_field_check_url(path, url, 0, err);
+    free(url);
+    return rc;
+}
+
+int json_field_check_nonempty(const char *path, const char *s, struct err *err)
+{
+    if (!*s)
+        return err_set(err, "invalid %s: must not be empty", path);
+    return 0;
 }

@@ -57,6 +57,14 @@ void json_field_free_strv(char **v);
  * its decimal string. */
 int json_field_get_id(const json_t *v, const char *path, char **dst, struct err *err);
 
+/* An optional string among names (NULL-terminated): *dst is set to its
+ * index; any other string is refused, listing the names. */
+int json_field_get_enum(const json_t *v, const char *path, const char *const *names, int *dst,
+                        struct err *err);
+/* obj must be an object, unpacked by json_unpack_ex(JSON_STRICT) with fmt and
+ * the pointers that follow; an unknown key is refused naming path. */
+int json_field_unpack(json_t *obj, const char *path, struct err *err, const char *fmt, ...);
+
 /* 1 when s is non-empty and made only of characters in set. */
 int json_field_all_of(const char *s, const char *set);
 /* A GitHub owner or repository name. */
@@ -67,6 +75,11 @@ int json_field_check_pem(const char *path, const char *s, struct err *err);
  * fragment (and without a path when root_only); one trailing '/' is stripped
  * from url in place. The URL itself is never quoted: it may hold a secret. */
 int json_field_check_url(const char *path, char *url, int root_only, struct err *err);
+/* An optional string checked by json_field_check_url() (root_only 0) and
+ * not kept. */
+int json_field_check_url_only(const json_t *v, const char *path, struct err *err);
+/* s is not "". */
+int json_field_check_nonempty(const char *path, const char *s, struct err *err);
 /* A relative path without ".." components. */
 int json_field_check_relative(const char *path, const char *s, struct err *err);
 

@@ -7,15 +7,12 @@
  * JSON null counts as absent for every field. */
 #include "request.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #include "buf.h"
@@ -33,14 +30,6 @@
 #define DEFAULT_REGION "us-east-1"
 #define DEFAULT_KEY_TEMPLATE "{owner}/{repository}/{tag}/{asset}"
 #define DEFAULT_CONCURRENCY 4
-
-/* The pattern is compiled once, by the release policy (releases.c). */
-static int check_regex(const char *path, const char *pattern, struct err *err)
-{
-    if (!*pattern)
-        return err_set(err, "invalid %s: must not be empty", path);
-    return 0;
-}
 
 static int is_placeholder(const char *p, size_t n)
 {
@@ -81,26 +70,21 @@ struct mirror_json {
 
 static int unpack_mirror(json_t *obj, struct mirror_json *f, struct err *err)
 {
-    json_error_t je;
-    if (!json_is_object(obj))
-        return json_field_type_err(err, "source.mirror", "an object", obj);
-    if (json_unpack_ex(
-            obj, &je, JSON_STRICT,
-            "{s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o "
-            "s?o s?o s?o s?o s?o s?o s?o s?o}",
-            "bucket", &f->bucket, "endpoint", &f->endpoint, "region", &f->region, "access_key_id",
-            &f->access_key_id, "secret_access_key", &f->secret_access_key, "session_token",
-            &f->session_token, "path_style", &f->path_style, "prefix", &f->prefix, "key_template",
-            &f->key_template, "skip_ssl_verification", &f->skip_ssl_verification, "ca_cert",
-            &f->ca_cert, "server_side_encryption", &f->server_side_encryption, "sse_kms_key_id",
-            &f->sse_kms_key_id, "storage_class", &f->storage_class, "checksum", &f->checksum,
-            "part_size", &f->part_size, "concurrency", &f->concurrency, "aws_role_arn",
-            &f->aws_role_arn, "aws_role_session_name", &f->aws_role_session_name, "aws_external_id",
-            &f->aws_external_id, "aws_role_duration", &f->aws_role_duration, "web_identity_token",
-            &f->web_identity_token, "enable_aws_creds_provider", &f->enable_aws_creds_provider,
-            "sts_endpoint", &f->sts_endpoint) < 0)
-        return err_set(err, "invalid source.mirror: %s", je.text);
-    return 0;
+    return json_field_unpack(
+        obj, "source.mirror", err,
+        "{s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o "
+        "s?o s?o s?o s?o s?o s?o s?o s?o}",
+        "bucket", &f->bucket, "endpoint", &f->endpoint, "region", &f->region, "access_key_id",
+        &f->access_key_id, "secret_access_key", &f->secret_access_key, "session_token",
+        &f->session_token, "path_style", &f->path_style, "prefix", &f->prefix, "key_template",
+        &f->key_template, "skip_ssl_verification", &f->skip_ssl_verification, "ca_cert",
+        &f->ca_cert, "server_side_encryption", &f->server_side_encryption, "sse_kms_key_id",
+        &f->sse_kms_key_id, "storage_class", &f->storage_class, "checksum", &f->checksum,
+        "part_size", &f->part_size, "concurrency", &f->concurrency, "aws_role_arn",
+        &f->aws_role_arn, "aws_role_session_name", &f->aws_role_session_name, "aws_external_id",
+        &f->aws_external_id, "aws_role_duration", &f->aws_role_duration, "web_identity_token",
+        &f->web_identity_token, "enable_aws_creds_provider", &f->enable_aws_creds_provider,
+        "sts_endpoint", &f->sts_endpoint);
 }
 
 /* Where the bucket is and how to reach it. */
@@ -273,40 +257,23 @@ struct source_json {
 
 static int unpack_source(json_t *obj, struct source_json *f, struct err *err)
 {
-    json_error_t je;
-    if (!json_is_object(obj))
-        return json_field_type_err(err, "source", "an object", obj);
-    if (json_unpack_ex(obj, &je, JSON_STRICT,
-                       "{s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o "
-                       "s?o s?o s?o s?o s?o s?o s?o s?o s?o}",
-                       "owner", &f->owner, "repository", &f->repository, "access_token",
-                       &f->access_token, "github_api_url", &f->github_api_url, "insecure",
-                       &f->insecure, "ca_cert", &f->ca_cert, "release", &f->release, "pre_release",
-                       &f->pre_release, "drafts", &f->drafts, "tag_filter", &f->tag_filter,
-                       "semver_constraint", &f->semver_constraint, "order_by", &f->order_by,
-                       "globs", &f->globs, "asset_dir", &f->asset_dir, "debug", &f->debug,
-                       "max_rate_limit_wait", &f->max_rate_limit_wait, "mirror", &f->mirror,
-                       "github_uploads_url", &f->uploads_url, "github_v4_api_url", &f->v4_api_url,
-                       "app_id", &f->app_id, "private_key", &f->private_key, "installation_id",
-                       &f->installation_id, "attestations", &f->attestations) < 0)
-        return err_set(err, "invalid source: %s", je.text);
-    return 0;
+    return json_field_unpack(
+        obj, "source", err,
+        "{s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o "
+        "s?o s?o s?o s?o s?o s?o s?o s?o s?o}",
+        "owner", &f->owner, "repository", &f->repository, "access_token", &f->access_token,
+        "github_api_url", &f->github_api_url, "insecure", &f->insecure, "ca_cert", &f->ca_cert,
+        "release", &f->release, "pre_release", &f->pre_release, "drafts", &f->drafts, "tag_filter",
+        &f->tag_filter, "semver_constraint", &f->semver_constraint, "order_by", &f->order_by,
+        "globs", &f->globs, "asset_dir", &f->asset_dir, "debug", &f->debug, "max_rate_limit_wait",
+        &f->max_rate_limit_wait, "mirror", &f->mirror, "github_uploads_url", &f->uploads_url,
+        "github_v4_api_url", &f->v4_api_url, "app_id", &f->app_id, "private_key", &f->private_key,
+        "installation_id", &f->installation_id, "attestations", &f->attestations);
 }
 
-/* github-release-resource's github_uploads_url and github_v4_api_url are
- * accepted, so that only `type:` changes on a switch, and checked as URLs; this
- * resource neither uploads to GitHub nor uses GraphQL. */
-static int check_unused_url(const json_t *v, const char *field, struct err *err)
-{
-    char *url = NULL;
-    int rc = json_field_get_str(v, field, &url, err);
-    if (rc == 0 && url)
-        rc = json_field_check_url(field, url, 0, err);
-    free(url);
-    return rc;
-}
-
-/* Which repository, and how to talk to GitHub. */
+/* Which repository, and how to talk to GitHub. GRR's github_uploads_url and
+ * github_v4_api_url are only checked as URLs, so that only `type:` changes on a
+ * switch: this resource neither uploads to GitHub nor uses GraphQL. */
 static int source_github(const struct source_json *f, struct request_source *s, struct err *err)
 {
     if (json_field_absent(f->owner))
@@ -321,8 +288,8 @@ static int source_github(const struct source_json *f, struct request_source *s, 
         json_field_get_str(f->github_api_url, "source.github_api_url", &s->github_api_url, err) <
             0 ||
         json_field_check_url("source.github_api_url", s->github_api_url, 0, err) < 0 ||
-        check_unused_url(f->uploads_url, "source.github_uploads_url", err) < 0 ||
-        check_unused_url(f->v4_api_url, "source.github_v4_api_url", err) < 0 ||
+        json_field_check_url_only(f->uploads_url, "source.github_uploads_url", err) < 0 ||
+        json_field_check_url_only(f->v4_api_url, "source.github_v4_api_url", err) < 0 ||
         json_field_get_bool(f->insecure, "source.insecure", &s->insecure, err) < 0 ||
         json_field_get_str(f->ca_cert, "source.ca_cert", &s->ca_cert, err) < 0 ||
         json_field_check_pem("source.ca_cert", s->ca_cert, err) < 0)
@@ -359,7 +326,7 @@ static int source_selection(const struct source_json *f, struct request_source *
         json_field_get_bool(f->pre_release, "source.pre_release", &s->pre_release, err) < 0 ||
         json_field_get_bool(f->drafts, "source.drafts", &s->drafts, err) < 0 ||
         json_field_get_str(f->tag_filter, "source.tag_filter", &s->tag_filter, err) < 0 ||
-        check_regex("source.tag_filter", s->tag_filter, err) < 0 ||
+        json_field_check_nonempty("source.tag_filter", s->tag_filter, err) < 0 ||
         json_field_get_nonempty(f->semver_constraint, "source.semver_constraint",
                                 &s->semver_constraint, err) < 0 ||
         json_field_get_choice(f->order_by, "source.order_by", "version", "time", &by_time, err) <
@@ -396,24 +363,12 @@ static int parse_attest_prov(json_t *mode_v, json_t *repo, json_t *wf, json_t *t
                              const struct request_source *s, struct request_attestations *a,
                              struct err *err)
 {
-    char *mode = NULL;
-    if (json_field_get_str(mode_v, "source.attestations.provenance", &mode, err) < 0)
+    static const char *const modes[] = {"off", "if_present", "required", NULL};
+    int mode = REQUEST_PROV_OFF;
+    if (json_field_get_enum(mode_v, "source.attestations.provenance", modes, &mode, err) < 0)
         return -1;
-    int rc = 0;
-    if (!mode || !strcmp(mode, "off"))
-        a->provenance = REQUEST_PROV_OFF;
-    else if (!strcmp(mode, "if_present"))
-        a->provenance = REQUEST_PROV_IF_PRESENT;
-    else if (!strcmp(mode, "required"))
-        a->provenance = REQUEST_PROV_REQUIRED;
-    else
-        rc = err_set(err,
-                     "invalid source.attestations.provenance \"%s\": must be off, if_present or "
-                     "required",
-                     mode);
-    free(mode);
-    if (rc < 0 ||
-        json_field_get_nonempty(repo, "source.attestations.signer_repository",
+    a->provenance = (enum request_prov)mode;
+    if (json_field_get_nonempty(repo, "source.attestations.signer_repository",
                                 &a->signer_repository, err) < 0 ||
         json_field_get_nonempty(wf, "source.attestations.signer_workflow", &a->signer_workflow,
                                 err) < 0 ||
@@ -435,30 +390,18 @@ static int parse_attestations(json_t *obj, const struct request_source *s,
                               struct request_attestations *a, struct err *err)
 {
     json_t *release = NULL, *root = NULL, *prov = NULL, *repo = NULL, *wf = NULL, *type = NULL;
-    json_error_t je;
-    char *mode = NULL;
+    static const char *const modes[] = {"auto", "required", "off", NULL};
+    int mode = REQUEST_ATTEST_AUTO;
     if (json_field_absent(obj))
         return parse_attest_prov(NULL, NULL, NULL, NULL, s, a, err);
-    if (!json_is_object(obj))
-        return json_field_type_err(err, "source.attestations", "an object", obj);
-    if (json_unpack_ex(obj, &je, JSON_STRICT, "{s?o s?o s?o s?o s?o s?o}", "release", &release,
-                       "trusted_root", &root, "provenance", &prov, "signer_repository", &repo,
-                       "signer_workflow", &wf, "predicate_type", &type) < 0)
-        return err_set(err, "invalid source.attestations: %s", je.text);
-    if (json_field_get_str(release, "source.attestations.release", &mode, err) < 0)
+    if (json_field_unpack(obj, "source.attestations", err, "{s?o s?o s?o s?o s?o s?o}", "release",
+                          &release, "trusted_root", &root, "provenance", &prov, "signer_repository",
+                          &repo, "signer_workflow", &wf, "predicate_type", &type) < 0)
         return -1;
-    int rc = 0;
-    if (!mode || !strcmp(mode, "auto"))
-        a->release = REQUEST_ATTEST_AUTO;
-    else if (!strcmp(mode, "required"))
-        a->release = REQUEST_ATTEST_REQUIRED;
-    else if (!strcmp(mode, "off"))
-        a->release = REQUEST_ATTEST_OFF;
-    else
-        rc = err_set(
-            err, "invalid source.attestations.release \"%s\": must be auto, required or off", mode);
-    free(mode);
-    if (rc < 0 || parse_attest_prov(prov, repo, wf, type, s, a, err) < 0)
+    if (json_field_get_enum(release, "source.attestations.release", modes, &mode, err) < 0)
+        return -1;
+    a->release = (enum request_attest)mode;
+    if (parse_attest_prov(prov, repo, wf, type, s, a, err) < 0)
         return -1;
     return parse_attest_root(root, a, err);
 }
@@ -532,12 +475,9 @@ static int parse_source(json_t *obj, enum request_kind kind, struct request_sour
 static int parse_version(json_t *obj, struct request_version *v, struct err *err)
 {
     json_t *tag = NULL, *id = NULL, *timestamp = NULL;
-    json_error_t je;
-    if (!json_is_object(obj))
-        return json_field_type_err(err, "version", "an object", obj);
-    if (json_unpack_ex(obj, &je, JSON_STRICT, "{s?o s?o s?o}", "tag", &tag, "id", &id, "timestamp",
-                       &timestamp) < 0)
-        return err_set(err, "invalid version: %s", je.text);
+    if (json_field_unpack(obj, "version", err, "{s?o s?o s?o}", "tag", &tag, "id", &id, "timestamp",
+                          &timestamp) < 0)
+        return -1;
     if (json_field_absent(tag) && json_field_absent(id)) /* an id alone will do */
         return json_field_missing(err, "version", "tag");
     if (json_field_get_str(tag, "version.tag", &v->tag, err) < 0 ||
@@ -555,15 +495,12 @@ static int parse_version(json_t *obj, struct request_version *v, struct err *err
 static int parse_get_params(json_t *obj, struct request_get_params *p, struct err *err)
 {
     json_t *globs = NULL, *tarball = NULL, *zip = NULL, *skip = NULL, *concurrency = NULL;
-    json_error_t je;
     if (json_field_absent(obj))
         return 0;
-    if (!json_is_object(obj))
-        return json_field_type_err(err, "params", "an object", obj);
-    if (json_unpack_ex(obj, &je, JSON_STRICT, "{s?o s?o s?o s?o s?o}", "globs", &globs,
-                       "include_source_tarball", &tarball, "include_source_zip", &zip,
-                       "skip_download", &skip, "concurrency", &concurrency) < 0)
-        return err_set(err, "invalid params: %s", je.text);
+    if (json_field_unpack(obj, "params", err, "{s?o s?o s?o s?o s?o}", "globs", &globs,
+                          "include_source_tarball", &tarball, "include_source_zip", &zip,
+                          "skip_download", &skip, "concurrency", &concurrency) < 0)
+        return -1;
     if (json_field_get_globs(globs, "params.globs", &p->globs, &p->n_globs, err) < 0 ||
         json_field_get_bool(tarball, "params.include_source_tarball", &p->include_source_tarball,
                             err) < 0 ||
@@ -594,13 +531,10 @@ static int refuse_grr_put_params(const json_t *params, struct err *err)
 static int parse_put_params(json_t *obj, struct request_put_params *p, struct err *err)
 {
     json_t *from = NULL, *force = NULL, *keep = NULL;
-    json_error_t je;
-    if (!json_field_absent(obj) && !json_is_object(obj))
-        return json_field_type_err(err, "params", "an object", obj);
     if (!json_field_absent(obj) &&
-        json_unpack_ex(obj, &je, JSON_STRICT, "{s?o s?o s?o}", "from", &from, "force", &force,
-                       "keep_versions", &keep) < 0)
-        return err_set(err, "invalid params: %s", je.text);
+        json_field_unpack(obj, "params", err, "{s?o s?o s?o}", "from", &from, "force", &force,
+                          "keep_versions", &keep) < 0)
+        return -1;
     if (json_field_absent(from))
         return json_field_missing(err, "params", "from");
     if (json_field_get_str(from, "params.from", &p->from, err) < 0 ||
