@@ -7,19 +7,17 @@
  * JSON null counts as absent for every field. */
 #include "request.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
 #include "buf.h"
 #include "github_app.h"
+#include "json_field.h"
 #include "log.h"
 #include "tag_filter.h"
 #include "trusted_root.h"
@@ -32,269 +30,6 @@
 #define DEFAULT_REGION "us-east-1"
 #define DEFAULT_KEY_TEMPLATE "{owner}/{repository}/{tag}/{asset}"
 #define DEFAULT_CONCURRENCY 4
-#define PEM_MARKER "-----BEGIN CERTIFICATE-----"
-
-/* ---- generic field helpers ---------------------------------------------- */
-
-static int absent(const json_t *v)
-{
-    return v == NULL || json_is_null(v);
-}
-
-static const char *type_name(const json_t *v)
-{
-    switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "object";
-    case JSON_ARRAY:
-        return "array";
-    case JSON_STRING:
-        return "string";
-    case JSON_INTEGER:
-        return "integer";
-    case JSON_REAL:
-        return "real";
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return "boolean";
-    default:
-        return "null";
-    }
-}
-
-static int type_err(struct err *err, const char *path, const char *want, const json_t *v)
-{
-    return err_set(err, "invalid %s: expected %s, got %s", path, want, type_name(v));
-}
-
-static int missing(struct err *err, const char *section, const char *field)
-{
-    return err_set(err, "invalid %s: missing required field \"%s\"", section, field);
-}
-
-/* Copy s into out (size n) with its first letter lowercased: libc and libcurl
- * texts are capitalized. Returns out. */
-static const char *lower_first(const char *s, char *out, size_t n)
-{
-    snprintf(out, n, "%s", s);
-    out[0] = (char)tolower((unsigned char)out[0]);
-    return out;
-}
-
-/* Replace *dst (a default or NULL) by a copy of s. */
-static int set_str(char **dst, const char *s, struct err *err)
-{
-    char *copy = strdup(s);
-    if (!copy)
-        return err_set(err, "out of memory");
-    free(*dst);
-    *dst = copy;
-    return 0;
-}
-
-/* Optional string: absent leaves *dst (the default) alone. */
-static int get_str(const json_t *v, const char *path, char **dst, struct err *err)
-{
-    if (absent(v))
-        return 0;
-    if (!json_is_string(v))
-        return type_err(err, path, "a string", v);
-    return set_str(dst, json_string_value(v), err);
-}
-
-/* Optional string where "" counts as absent (tokens and keys). */
-static int get_nonempty(const json_t *v, const char *path, char **dst, struct err *err)
-{
-    if (get_str(v, path, dst, err) < 0)
-        return -1;
-    if (*dst && !**dst) {
-        free(*dst);
-        *dst = NULL;
-    }
-    return 0;
-}
-
-/* get_nonempty(), and registered for redaction at once. */
-static int get_secret(const json_t *v, const char *path, char **dst, struct err *err)
-{
-    if (get_nonempty(v, path, dst, err) < 0)
-        return -1;
-    log_add_secret(*dst);
-    return 0;
-}
-
-static int get_bool(const json_t *v, const char *path, int *dst, struct err *err)
-{
-    if (absent(v))
-        return 0;
-    if (!json_is_boolean(v))
-        return type_err(err, path, "a boolean", v);
-    *dst = json_is_true(v);
-    return 0;
-}
-
-/* Optional integer within [min, max]; absent leaves *dst alone. */
-static int get_int(const json_t *v, const char *path, json_int_t min, json_int_t max,
-                   json_int_t *dst, struct err *err)
-{
-    if (absent(v))
-        return 0;
-    if (!json_is_integer(v))
-        return type_err(err, path, "an integer", v);
-    json_int_t n = json_integer_value(v);
-    if (n < min)
-        return err_set(err, "invalid %s: must be at least %" JSON_INTEGER_FORMAT, path, min);
-    if (n > max)
-        return err_set(err, "invalid %s: must be at most %" JSON_INTEGER_FORMAT, path, max);
-    *dst = n;
-    return 0;
-}
-
-/* get_int() for an int field. */
-static int get_small_int(const json_t *v, const char *path, int min, int max, int *dst,
-                         struct err *err)
-{
-    json_int_t n = *dst;
-    if (get_int(v, path, min, max, &n, err) < 0)
-        return -1;
-    *dst = (int)n;
-    return 0;
-}
-
-/* One of two string values: *dst is set to 1 for `one`, 0 for `zero`. */
-static int get_choice(const json_t *v, const char *path, const char *zero, const char *one,
-                      int *dst, struct err *err)
-{
-    if (absent(v))
-        return 0;
-    if (!json_is_string(v))
-        return type_err(err, path, "a string", v);
-    const char *s = json_string_value(v);
-    if (strcmp(s, zero) != 0 && strcmp(s, one) != 0)
-        return err_set(err, "invalid %s: must be \"%s\" or \"%s\", got \"%s\"", path, zero, one, s);
-    *dst = strcmp(s, one) == 0;
-    return 0;
-}
-
-static void free_strv(char **v)
-{
-    for (size_t i = 0; v && v[i]; i++)
-        free(v[i]);
-    free(v);
-}
-
-/* Optional array of non-empty glob strings, stored NULL-terminated in *dst
- * (non-NULL even when the array is empty). */
-static int get_globs(const json_t *v, const char *path, char ***dst, size_t *n, struct err *err)
-{
-    if (absent(v))
-        return 0;
-    if (!json_is_array(v))
-        return type_err(err, path, "an array of strings", v);
-    size_t len = json_array_size(v);
-    char **g = calloc(len + 1, sizeof(*g));
-    if (!g)
-        return err_set(err, "out of memory");
-    *dst = g;
-    for (size_t i = 0; i < len; i++) {
-        const json_t *item = json_array_get(v, i);
-        if (!json_is_string(item))
-            return err_set(err, "invalid %s[%zu]: expected a string, got %s", path, i,
-                           type_name(item));
-        const char *s = json_string_value(item);
-        if (!*s || strcmp(s, "!") == 0)
-            return err_set(err, "invalid %s[%zu]: must not be an empty pattern", path, i);
-        if (!(g[i] = strdup(s)))
-            return err_set(err, "out of memory");
-        *n = i + 1;
-    }
-    return 0;
-}
-
-/* ---- value checks ------------------------------------------------------- */
-
-static int all_of(const char *s, const char *set)
-{
-    return *s && strspn(s, set) == strlen(s);
-}
-
-#define NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
-
-/* A GitHub owner or repository name. */
-static int check_name(const char *path, const char *s, struct err *err)
-{
-    if (!*s)
-        return err_set(err, "invalid %s: must not be empty", path);
-    if (!all_of(s, NAME_CHARS) || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
-        return err_set(err,
-                       "invalid %s \"%s\": must match [A-Za-z0-9._-]+ and not be "
-                       "\".\" or \"..\"",
-                       path, s);
-    return 0;
-}
-
-static int check_pem(const char *path, const char *s, struct err *err)
-{
-    if (s && !strstr(s, PEM_MARKER))
-        return err_set(err, "invalid %s: not a PEM certificate (no \"%s\" line)", path, PEM_MARKER);
-    return 0;
-}
-
-/* The parts of a parsed URL that check_url() refuses. */
-static int url_refuse(CURLU *u, const char *path, const char *s, int root_only, struct err *err)
-{
-    char *scheme = NULL, *part = NULL;
-    int rc = -1;
-    if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
-        err_set(err, "invalid %s: not a URL", path);
-    else if (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)
-        err_set(err, "invalid %s: scheme must be http or https, got \"%s\"", path, scheme);
-    else if (strncmp(s + strlen(scheme), "://", 3) != 0 || s[strlen(scheme) + 3] == '/')
-        err_set(err, "invalid %s: must be an absolute URL with a host", path);
-    else if (curl_url_get(u, CURLUPART_USER, &part, 0) == CURLUE_OK ||
-             curl_url_get(u, CURLUPART_PASSWORD, &part, 0) == CURLUE_OK)
-        err_set(err, "invalid %s: must not contain credentials", path);
-    else if (strchr(s, '?'))
-        err_set(err, "invalid %s: must not contain a query", path);
-    else if (strchr(s, '#'))
-        err_set(err, "invalid %s: must not contain a fragment", path);
-    else if (root_only &&
-             (curl_url_get(u, CURLUPART_PATH, &part, 0) != CURLUE_OK || strcmp(part, "/") != 0))
-        err_set(err, "invalid %s: must not contain a path", path);
-    else
-        rc = 0;
-    curl_free(scheme);
-    curl_free(part);
-    return rc;
-}
-
-/* An absolute http(s) URL with a host and without credentials, query or
- * fragment (and without a path when root_only); one trailing '/' is stripped
- * from *url in place. The URL itself is never quoted: it may hold a secret. */
-static int check_url(const char *path, char *url, int root_only, struct err *err)
-{
-    char why[128];
-    CURLU *u = curl_url();
-    if (!u)
-        return err_set(err, "out of memory");
-    CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, 0);
-    int rc = uc ? err_set(err, "invalid %s: not a URL (%s)", path,
-                          lower_first(curl_url_strerror(uc), why, sizeof(why)))
-                : url_refuse(u, path, url, root_only, err);
-    curl_url_cleanup(u);
-    size_t len = strlen(url);
-    if (rc == 0 && len && url[len - 1] == '/')
-        url[len - 1] = '\0';
-    return rc;
-}
-
-/* The pattern is compiled once, by the release policy (releases.c). */
-static int check_regex(const char *path, const char *pattern, struct err *err)
-{
-    if (!*pattern)
-        return err_set(err, "invalid %s: must not be empty", path);
-    return 0;
-}
 
 static int is_placeholder(const char *p, size_t n)
 {
@@ -323,21 +58,6 @@ static int check_key_template(const char *path, const char *t, struct err *err)
     return 0;
 }
 
-/* A relative path without ".." components. */
-static int check_relative(const char *path, const char *s, struct err *err)
-{
-    if (!*s)
-        return err_set(err, "invalid %s: must not be empty", path);
-    if (s[0] == '/')
-        return err_set(err, "invalid %s \"%s\": must be a relative path", path, s);
-    for (const char *c = s; c; c = strchr(c, '/')) {
-        c += *c == '/';
-        if (strncmp(c, "..", 2) == 0 && (c[2] == '/' || c[2] == '\0'))
-            return err_set(err, "invalid %s \"%s\": must not contain \"..\" components", path, s);
-    }
-    return 0;
-}
-
 /* ---- source.mirror ------------------------------------------------------ */
 
 struct mirror_json {
@@ -350,50 +70,45 @@ struct mirror_json {
 
 static int unpack_mirror(json_t *obj, struct mirror_json *f, struct err *err)
 {
-    json_error_t je;
-    if (!json_is_object(obj))
-        return type_err(err, "source.mirror", "an object", obj);
-    if (json_unpack_ex(
-            obj, &je, JSON_STRICT,
-            "{s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o "
-            "s?o s?o s?o s?o s?o s?o s?o s?o}",
-            "bucket", &f->bucket, "endpoint", &f->endpoint, "region", &f->region, "access_key_id",
-            &f->access_key_id, "secret_access_key", &f->secret_access_key, "session_token",
-            &f->session_token, "path_style", &f->path_style, "prefix", &f->prefix, "key_template",
-            &f->key_template, "skip_ssl_verification", &f->skip_ssl_verification, "ca_cert",
-            &f->ca_cert, "server_side_encryption", &f->server_side_encryption, "sse_kms_key_id",
-            &f->sse_kms_key_id, "storage_class", &f->storage_class, "checksum", &f->checksum,
-            "part_size", &f->part_size, "concurrency", &f->concurrency, "aws_role_arn",
-            &f->aws_role_arn, "aws_role_session_name", &f->aws_role_session_name, "aws_external_id",
-            &f->aws_external_id, "aws_role_duration", &f->aws_role_duration, "web_identity_token",
-            &f->web_identity_token, "enable_aws_creds_provider", &f->enable_aws_creds_provider,
-            "sts_endpoint", &f->sts_endpoint) < 0)
-        return err_set(err, "invalid source.mirror: %s", je.text);
-    return 0;
+    return json_field_unpack(
+        obj, "source.mirror", err,
+        "{s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o "
+        "s?o s?o s?o s?o s?o s?o s?o s?o}",
+        "bucket", &f->bucket, "endpoint", &f->endpoint, "region", &f->region, "access_key_id",
+        &f->access_key_id, "secret_access_key", &f->secret_access_key, "session_token",
+        &f->session_token, "path_style", &f->path_style, "prefix", &f->prefix, "key_template",
+        &f->key_template, "skip_ssl_verification", &f->skip_ssl_verification, "ca_cert",
+        &f->ca_cert, "server_side_encryption", &f->server_side_encryption, "sse_kms_key_id",
+        &f->sse_kms_key_id, "storage_class", &f->storage_class, "checksum", &f->checksum,
+        "part_size", &f->part_size, "concurrency", &f->concurrency, "aws_role_arn",
+        &f->aws_role_arn, "aws_role_session_name", &f->aws_role_session_name, "aws_external_id",
+        &f->aws_external_id, "aws_role_duration", &f->aws_role_duration, "web_identity_token",
+        &f->web_identity_token, "enable_aws_creds_provider", &f->enable_aws_creds_provider,
+        "sts_endpoint", &f->sts_endpoint);
 }
 
 /* Where the bucket is and how to reach it. */
 static int mirror_location(const struct mirror_json *f, struct request_mirror *m, struct err *err)
 {
-    if (get_str(f->bucket, "source.mirror.bucket", &m->bucket, err) < 0 ||
-        get_str(f->endpoint, "source.mirror.endpoint", &m->endpoint, err) < 0 ||
-        get_str(f->region, "source.mirror.region", &m->region, err) < 0 ||
-        get_bool(f->skip_ssl_verification, "source.mirror.skip_ssl_verification",
-                 &m->skip_ssl_verification, err) < 0 ||
-        get_str(f->ca_cert, "source.mirror.ca_cert", &m->ca_cert, err) < 0)
+    if (json_field_get_str(f->bucket, "source.mirror.bucket", &m->bucket, err) < 0 ||
+        json_field_get_str(f->endpoint, "source.mirror.endpoint", &m->endpoint, err) < 0 ||
+        json_field_get_str(f->region, "source.mirror.region", &m->region, err) < 0 ||
+        json_field_get_bool(f->skip_ssl_verification, "source.mirror.skip_ssl_verification",
+                            &m->skip_ssl_verification, err) < 0 ||
+        json_field_get_str(f->ca_cert, "source.mirror.ca_cert", &m->ca_cert, err) < 0)
         return -1;
-    if (m->bucket && !all_of(m->bucket, NAME_CHARS))
+    if (m->bucket && !json_field_all_of(m->bucket, JSON_FIELD_NAME_CHARS))
         return err_set(err, "invalid source.mirror.bucket \"%s\": must match [A-Za-z0-9._-]+",
                        m->bucket);
-    if (m->endpoint && check_url("source.mirror.endpoint", m->endpoint, 1, err) < 0)
+    if (m->endpoint && json_field_check_url("source.mirror.endpoint", m->endpoint, 1, err) < 0)
         return -1;
-    if (!all_of(m->region, "abcdefghijklmnopqrstuvwxyz0123456789-"))
+    if (!json_field_all_of(m->region, "abcdefghijklmnopqrstuvwxyz0123456789-"))
         return err_set(err, "invalid source.mirror.region \"%s\": must match [a-z0-9-]+",
                        m->region);
     m->path_style = m->endpoint != NULL;
-    if (get_bool(f->path_style, "source.mirror.path_style", &m->path_style, err) < 0)
+    if (json_field_get_bool(f->path_style, "source.mirror.path_style", &m->path_style, err) < 0)
         return -1;
-    return check_pem("source.mirror.ca_cert", m->ca_cert, err);
+    return json_field_check_pem("source.mirror.ca_cert", m->ca_cert, err);
 }
 
 /* aws_role_*, web_identity_token, enable_aws_creds_provider, sts_endpoint:
@@ -401,30 +116,34 @@ static int mirror_location(const struct mirror_json *f, struct request_mirror *m
 static int mirror_roles(const struct mirror_json *f, struct request_mirror *m, struct err *err)
 {
     m->aws_role_duration = 3600;
-    if (get_nonempty(f->aws_role_arn, "source.mirror.aws_role_arn", &m->aws_role_arn, err) < 0 ||
-        get_nonempty(f->aws_role_session_name, "source.mirror.aws_role_session_name",
-                     &m->aws_role_session_name, err) < 0 ||
-        get_nonempty(f->aws_external_id, "source.mirror.aws_external_id", &m->aws_external_id,
-                     err) < 0 ||
-        get_small_int(f->aws_role_duration, "source.mirror.aws_role_duration", 900, 43200,
-                      &m->aws_role_duration, err) < 0 ||
-        get_secret(f->web_identity_token, "source.mirror.web_identity_token",
-                   &m->web_identity_token, err) < 0 ||
-        get_bool(f->enable_aws_creds_provider, "source.mirror.enable_aws_creds_provider",
-                 &m->enable_aws_creds_provider, err) < 0 ||
-        get_str(f->sts_endpoint, "source.mirror.sts_endpoint", &m->sts_endpoint, err) < 0)
+    if (json_field_get_nonempty(f->aws_role_arn, "source.mirror.aws_role_arn", &m->aws_role_arn,
+                                err) < 0 ||
+        json_field_get_nonempty(f->aws_role_session_name, "source.mirror.aws_role_session_name",
+                                &m->aws_role_session_name, err) < 0 ||
+        json_field_get_nonempty(f->aws_external_id, "source.mirror.aws_external_id",
+                                &m->aws_external_id, err) < 0 ||
+        json_field_get_small_int(f->aws_role_duration, "source.mirror.aws_role_duration", 900,
+                                 43200, &m->aws_role_duration, err) < 0 ||
+        json_field_get_secret(f->web_identity_token, "source.mirror.web_identity_token",
+                              &m->web_identity_token, err) < 0 ||
+        json_field_get_bool(f->enable_aws_creds_provider, "source.mirror.enable_aws_creds_provider",
+                            &m->enable_aws_creds_provider, err) < 0 ||
+        json_field_get_str(f->sts_endpoint, "source.mirror.sts_endpoint", &m->sts_endpoint, err) <
+            0)
         return -1;
     const char *sn = m->aws_role_session_name;
-    if (sn && (strlen(sn) < 2 || strlen(sn) > 64 || !all_of(sn, NAME_CHARS "+=,@")))
+    if (sn &&
+        (strlen(sn) < 2 || strlen(sn) > 64 || !json_field_all_of(sn, JSON_FIELD_NAME_CHARS "+=,@")))
         return err_set(err,
                        "invalid source.mirror.aws_role_session_name \"%s\": must be 2 to 64 "
                        "characters of [A-Za-z0-9_+=,.@-]",
                        sn);
-    if (m->aws_role_arn &&
-        (strncmp(m->aws_role_arn, "arn:", 4) != 0 || !all_of(m->aws_role_arn, NAME_CHARS ":/+=,@")))
+    if (m->aws_role_arn && (strncmp(m->aws_role_arn, "arn:", 4) != 0 ||
+                            !json_field_all_of(m->aws_role_arn, JSON_FIELD_NAME_CHARS ":/+=,@")))
         return err_set(err, "invalid source.mirror.aws_role_arn \"%s\": not a role ARN",
                        m->aws_role_arn);
-    if (m->sts_endpoint && check_url("source.mirror.sts_endpoint", m->sts_endpoint, 1, err) < 0)
+    if (m->sts_endpoint &&
+        json_field_check_url("source.mirror.sts_endpoint", m->sts_endpoint, 1, err) < 0)
         return -1;
     if (m->web_identity_token && m->access_key_id)
         return err_set(err, "invalid source.mirror: web_identity_token and access_key_id/"
@@ -445,10 +164,12 @@ static int mirror_roles(const struct mirror_json *f, struct request_mirror *m, s
 static int mirror_credentials(const struct mirror_json *f, struct request_mirror *m,
                               struct err *err)
 {
-    if (get_nonempty(f->access_key_id, "source.mirror.access_key_id", &m->access_key_id, err) < 0 ||
-        get_secret(f->secret_access_key, "source.mirror.secret_access_key", &m->secret_access_key,
-                   err) < 0 ||
-        get_secret(f->session_token, "source.mirror.session_token", &m->session_token, err) < 0)
+    if (json_field_get_nonempty(f->access_key_id, "source.mirror.access_key_id", &m->access_key_id,
+                                err) < 0 ||
+        json_field_get_secret(f->secret_access_key, "source.mirror.secret_access_key",
+                              &m->secret_access_key, err) < 0 ||
+        json_field_get_secret(f->session_token, "source.mirror.session_token", &m->session_token,
+                              err) < 0)
         return -1;
     if (!m->access_key_id != !m->secret_access_key)
         return err_set(err, "invalid source.mirror: access_key_id and secret_access_key must be "
@@ -462,11 +183,12 @@ static int mirror_credentials(const struct mirror_json *f, struct request_mirror
 static int mirror_encryption(const struct mirror_json *f, struct request_mirror *m, struct err *err)
 {
     int kms = 0;
-    if (get_choice(f->server_side_encryption, "source.mirror.server_side_encryption", "AES256",
-                   "aws:kms", &kms, err) < 0 ||
-        get_str(f->server_side_encryption, "source.mirror.server_side_encryption",
-                &m->server_side_encryption, err) < 0 ||
-        get_str(f->sse_kms_key_id, "source.mirror.sse_kms_key_id", &m->sse_kms_key_id, err) < 0)
+    if (json_field_get_choice(f->server_side_encryption, "source.mirror.server_side_encryption",
+                              "AES256", "aws:kms", &kms, err) < 0 ||
+        json_field_get_str(f->server_side_encryption, "source.mirror.server_side_encryption",
+                           &m->server_side_encryption, err) < 0 ||
+        json_field_get_str(f->sse_kms_key_id, "source.mirror.sse_kms_key_id", &m->sse_kms_key_id,
+                           err) < 0)
         return -1;
     if (m->sse_kms_key_id && !(m->server_side_encryption && kms))
         return err_set(err, "invalid source.mirror.sse_kms_key_id: requires "
@@ -478,19 +200,23 @@ static int mirror_encryption(const struct mirror_json *f, struct request_mirror 
 static int mirror_objects(const struct mirror_json *f, struct request_mirror *m, struct err *err)
 {
     json_int_t part = m->part_size;
-    if (get_str(f->prefix, "source.mirror.prefix", &m->prefix, err) < 0 ||
-        get_str(f->key_template, "source.mirror.key_template", &m->key_template, err) < 0 ||
-        get_str(f->storage_class, "source.mirror.storage_class", &m->storage_class, err) < 0 ||
-        get_choice(f->checksum, "source.mirror.checksum", "none", "sha256", &m->checksum_sha256,
-                   err) < 0 ||
-        get_int(f->part_size, "source.mirror.part_size", INT64_MIN, INT64_MAX, &part, err) < 0 ||
-        get_small_int(f->concurrency, "source.mirror.concurrency", 1, 64, &m->concurrency, err) < 0)
+    if (json_field_get_str(f->prefix, "source.mirror.prefix", &m->prefix, err) < 0 ||
+        json_field_get_str(f->key_template, "source.mirror.key_template", &m->key_template, err) <
+            0 ||
+        json_field_get_str(f->storage_class, "source.mirror.storage_class", &m->storage_class,
+                           err) < 0 ||
+        json_field_get_choice(f->checksum, "source.mirror.checksum", "none", "sha256",
+                              &m->checksum_sha256, err) < 0 ||
+        json_field_get_int(f->part_size, "source.mirror.part_size", INT64_MIN, INT64_MAX, &part,
+                           err) < 0 ||
+        json_field_get_small_int(f->concurrency, "source.mirror.concurrency", 1, 64,
+                                 &m->concurrency, err) < 0)
         return -1;
     if (m->prefix[0] == '/')
         return err_set(err, "invalid source.mirror.prefix: must not start with '/'");
     if (check_key_template("source.mirror.key_template", m->key_template, err) < 0)
         return -1;
-    if (m->storage_class && !all_of(m->storage_class, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_"))
+    if (m->storage_class && !json_field_all_of(m->storage_class, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_"))
         return err_set(err, "invalid source.mirror.storage_class \"%s\": must match [A-Z_]+",
                        m->storage_class);
     if (part < 5 * MIB)
@@ -510,7 +236,7 @@ static int mirror_objects(const struct mirror_json *f, struct request_mirror *m,
 static int parse_mirror(json_t *obj, struct request_mirror *m, struct err *err)
 {
     struct mirror_json f = {0};
-    if (absent(obj))
+    if (json_field_absent(obj))
         return 0;
     if (unpack_mirror(obj, &f, err) < 0 || mirror_location(&f, m, err) < 0 ||
         mirror_credentials(&f, m, err) < 0 || mirror_encryption(&f, m, err) < 0 ||
@@ -531,84 +257,44 @@ struct source_json {
 
 static int unpack_source(json_t *obj, struct source_json *f, struct err *err)
 {
-    json_error_t je;
-    if (!json_is_object(obj))
-        return type_err(err, "source", "an object", obj);
-    if (json_unpack_ex(obj, &je, JSON_STRICT,
-                       "{s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o "
-                       "s?o s?o s?o s?o s?o s?o s?o s?o s?o}",
-                       "owner", &f->owner, "repository", &f->repository, "access_token",
-                       &f->access_token, "github_api_url", &f->github_api_url, "insecure",
-                       &f->insecure, "ca_cert", &f->ca_cert, "release", &f->release, "pre_release",
-                       &f->pre_release, "drafts", &f->drafts, "tag_filter", &f->tag_filter,
-                       "semver_constraint", &f->semver_constraint, "order_by", &f->order_by,
-                       "globs", &f->globs, "asset_dir", &f->asset_dir, "debug", &f->debug,
-                       "max_rate_limit_wait", &f->max_rate_limit_wait, "mirror", &f->mirror,
-                       "github_uploads_url", &f->uploads_url, "github_v4_api_url", &f->v4_api_url,
-                       "app_id", &f->app_id, "private_key", &f->private_key, "installation_id",
-                       &f->installation_id, "attestations", &f->attestations) < 0)
-        return err_set(err, "invalid source: %s", je.text);
-    return 0;
+    return json_field_unpack(
+        obj, "source", err,
+        "{s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o s?o "
+        "s?o s?o s?o s?o s?o s?o s?o s?o s?o}",
+        "owner", &f->owner, "repository", &f->repository, "access_token", &f->access_token,
+        "github_api_url", &f->github_api_url, "insecure", &f->insecure, "ca_cert", &f->ca_cert,
+        "release", &f->release, "pre_release", &f->pre_release, "drafts", &f->drafts, "tag_filter",
+        &f->tag_filter, "semver_constraint", &f->semver_constraint, "order_by", &f->order_by,
+        "globs", &f->globs, "asset_dir", &f->asset_dir, "debug", &f->debug, "max_rate_limit_wait",
+        &f->max_rate_limit_wait, "mirror", &f->mirror, "github_uploads_url", &f->uploads_url,
+        "github_v4_api_url", &f->v4_api_url, "app_id", &f->app_id, "private_key", &f->private_key,
+        "installation_id", &f->installation_id, "attestations", &f->attestations);
 }
 
-/* github-release-resource's github_uploads_url and github_v4_api_url are
- * accepted, so that only `type:` changes on a switch, and checked as URLs; this
- * resource neither uploads to GitHub nor uses GraphQL. */
-static int check_unused_url(const json_t *v, const char *field, struct err *err)
-{
-    char *url = NULL;
-    int rc = get_str(v, field, &url, err);
-    if (rc == 0 && url)
-        rc = check_url(field, url, 0, err);
-    free(url);
-    return rc;
-}
-
-/* Which repository, and how to talk to GitHub. */
+/* Which repository, and how to talk to GitHub. GRR's github_uploads_url and
+ * github_v4_api_url are only checked as URLs, so that only `type:` changes on a
+ * switch: this resource neither uploads to GitHub nor uses GraphQL. */
 static int source_github(const struct source_json *f, struct request_source *s, struct err *err)
 {
-    if (absent(f->owner))
-        return missing(err, "source", "owner");
-    if (absent(f->repository))
-        return missing(err, "source", "repository");
-    if (get_str(f->owner, "source.owner", &s->owner, err) < 0 ||
-        check_name("source.owner", s->owner, err) < 0 ||
-        get_str(f->repository, "source.repository", &s->repository, err) < 0 ||
-        check_name("source.repository", s->repository, err) < 0 ||
-        get_secret(f->access_token, "source.access_token", &s->access_token, err) < 0 ||
-        get_str(f->github_api_url, "source.github_api_url", &s->github_api_url, err) < 0 ||
-        check_url("source.github_api_url", s->github_api_url, 0, err) < 0 ||
-        check_unused_url(f->uploads_url, "source.github_uploads_url", err) < 0 ||
-        check_unused_url(f->v4_api_url, "source.github_v4_api_url", err) < 0 ||
-        get_bool(f->insecure, "source.insecure", &s->insecure, err) < 0 ||
-        get_str(f->ca_cert, "source.ca_cert", &s->ca_cert, err) < 0 ||
-        check_pem("source.ca_cert", s->ca_cert, err) < 0)
+    if (json_field_absent(f->owner))
+        return json_field_missing(err, "source", "owner");
+    if (json_field_absent(f->repository))
+        return json_field_missing(err, "source", "repository");
+    if (json_field_get_str(f->owner, "source.owner", &s->owner, err) < 0 ||
+        json_field_check_name("source.owner", s->owner, err) < 0 ||
+        json_field_get_str(f->repository, "source.repository", &s->repository, err) < 0 ||
+        json_field_check_name("source.repository", s->repository, err) < 0 ||
+        json_field_get_secret(f->access_token, "source.access_token", &s->access_token, err) < 0 ||
+        json_field_get_str(f->github_api_url, "source.github_api_url", &s->github_api_url, err) <
+            0 ||
+        json_field_check_url("source.github_api_url", s->github_api_url, 0, err) < 0 ||
+        json_field_check_url_only(f->uploads_url, "source.github_uploads_url", err) < 0 ||
+        json_field_check_url_only(f->v4_api_url, "source.github_v4_api_url", err) < 0 ||
+        json_field_get_bool(f->insecure, "source.insecure", &s->insecure, err) < 0 ||
+        json_field_get_str(f->ca_cert, "source.ca_cert", &s->ca_cert, err) < 0 ||
+        json_field_check_pem("source.ca_cert", s->ca_cert, err) < 0)
         return -1;
     return 0;
-}
-
-/* A GitHub id: a positive integer, or a string of decimal digits (credential
- * managers interpolate strings); stored as its decimal string. */
-static int get_github_id(const json_t *v, const char *path, char **dst, struct err *err)
-{
-    char text[32];
-    if (absent(v))
-        return 0;
-    if (json_is_integer(v)) {
-        if (json_integer_value(v) <= 0)
-            return err_set(err, "invalid %s: must be a positive integer", path);
-        snprintf(text, sizeof(text), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        return set_str(dst, text, err);
-    }
-    if (!json_is_string(v))
-        return type_err(err, path, "an integer or a numeric string", v);
-    const char *s = json_string_value(v);
-    errno = 0;
-    long long n = all_of(s, "0123456789") ? strtoll(s, NULL, 10) : 0;
-    if (n <= 0 || errno)
-        return err_set(err, "invalid %s \"%s\": must be a positive decimal number", path, s);
-    snprintf(text, sizeof(text), "%lld", n);
-    return set_str(dst, text, err);
 }
 
 /* GitHub App authentication: app_id with private_key, instead of
@@ -616,9 +302,10 @@ static int get_github_id(const json_t *v, const char *path, char **dst, struct e
  * a bad one is refused before any request. */
 static int source_app(const struct source_json *f, struct request_source *s, struct err *err)
 {
-    if (get_github_id(f->app_id, "source.app_id", &s->app_id, err) < 0 ||
-        get_secret(f->private_key, "source.private_key", &s->private_key, err) < 0 ||
-        get_github_id(f->installation_id, "source.installation_id", &s->installation_id, err) < 0)
+    if (json_field_get_id(f->app_id, "source.app_id", &s->app_id, err) < 0 ||
+        json_field_get_secret(f->private_key, "source.private_key", &s->private_key, err) < 0 ||
+        json_field_get_id(f->installation_id, "source.installation_id", &s->installation_id, err) <
+            0)
         return -1;
     if (s->app_id && s->access_token)
         return err_set(err, "invalid source: give either access_token or app_id, not both");
@@ -635,16 +322,17 @@ static int source_app(const struct source_json *f, struct request_source *s, str
 static int source_selection(const struct source_json *f, struct request_source *s, struct err *err)
 {
     int by_time = 0;
-    if (get_bool(f->release, "source.release", &s->release, err) < 0 ||
-        get_bool(f->pre_release, "source.pre_release", &s->pre_release, err) < 0 ||
-        get_bool(f->drafts, "source.drafts", &s->drafts, err) < 0 ||
-        get_str(f->tag_filter, "source.tag_filter", &s->tag_filter, err) < 0 ||
-        check_regex("source.tag_filter", s->tag_filter, err) < 0 ||
-        get_nonempty(f->semver_constraint, "source.semver_constraint", &s->semver_constraint, err) <
+    if (json_field_get_bool(f->release, "source.release", &s->release, err) < 0 ||
+        json_field_get_bool(f->pre_release, "source.pre_release", &s->pre_release, err) < 0 ||
+        json_field_get_bool(f->drafts, "source.drafts", &s->drafts, err) < 0 ||
+        json_field_get_str(f->tag_filter, "source.tag_filter", &s->tag_filter, err) < 0 ||
+        json_field_check_nonempty("source.tag_filter", s->tag_filter, err) < 0 ||
+        json_field_get_nonempty(f->semver_constraint, "source.semver_constraint",
+                                &s->semver_constraint, err) < 0 ||
+        json_field_get_choice(f->order_by, "source.order_by", "version", "time", &by_time, err) <
             0 ||
-        get_choice(f->order_by, "source.order_by", "version", "time", &by_time, err) < 0 ||
-        get_globs(f->globs, "source.globs", &s->globs, &s->n_globs, err) < 0 ||
-        get_bool(f->asset_dir, "source.asset_dir", &s->asset_dir, err) < 0)
+        json_field_get_globs(f->globs, "source.globs", &s->globs, &s->n_globs, err) < 0 ||
+        json_field_get_bool(f->asset_dir, "source.asset_dir", &s->asset_dir, err) < 0)
         return -1;
     s->order_by = by_time ? REQUEST_ORDER_TIME : REQUEST_ORDER_VERSION;
     return 0;
@@ -656,10 +344,11 @@ static int source_selection(const struct source_json *f, struct request_source *
 static int parse_attest_root(const json_t *v, struct request_attestations *a, struct err *err)
 {
     struct trusted_root tr;
-    if (absent(v))
+    if (json_field_absent(v))
         return 0;
     if (!json_is_object(v) && !json_is_string(v))
-        return type_err(err, "source.attestations.trusted_root", "an object or a string", v);
+        return json_field_type_err(err, "source.attestations.trusted_root", "an object or a string",
+                                   v);
     a->trusted_root = json_is_string(v) ? strdup(json_string_value(v)) : json_dumps(v, 0);
     if (!a->trusted_root)
         return err_set(err, "out of memory");
@@ -674,27 +363,17 @@ static int parse_attest_prov(json_t *mode_v, json_t *repo, json_t *wf, json_t *t
                              const struct request_source *s, struct request_attestations *a,
                              struct err *err)
 {
-    char *mode = NULL;
-    if (get_str(mode_v, "source.attestations.provenance", &mode, err) < 0)
+    static const char *const modes[] = {"off", "if_present", "required", NULL};
+    int mode = REQUEST_PROV_OFF;
+    if (json_field_get_enum(mode_v, "source.attestations.provenance", modes, &mode, err) < 0)
         return -1;
-    int rc = 0;
-    if (!mode || !strcmp(mode, "off"))
-        a->provenance = REQUEST_PROV_OFF;
-    else if (!strcmp(mode, "if_present"))
-        a->provenance = REQUEST_PROV_IF_PRESENT;
-    else if (!strcmp(mode, "required"))
-        a->provenance = REQUEST_PROV_REQUIRED;
-    else
-        rc = err_set(err,
-                     "invalid source.attestations.provenance \"%s\": must be off, if_present or "
-                     "required",
-                     mode);
-    free(mode);
-    if (rc < 0 ||
-        get_nonempty(repo, "source.attestations.signer_repository", &a->signer_repository, err) <
-            0 ||
-        get_nonempty(wf, "source.attestations.signer_workflow", &a->signer_workflow, err) < 0 ||
-        get_nonempty(type, "source.attestations.predicate_type", &a->predicate_type, err) < 0)
+    a->provenance = (enum request_prov)mode;
+    if (json_field_get_nonempty(repo, "source.attestations.signer_repository",
+                                &a->signer_repository, err) < 0 ||
+        json_field_get_nonempty(wf, "source.attestations.signer_workflow", &a->signer_workflow,
+                                err) < 0 ||
+        json_field_get_nonempty(type, "source.attestations.predicate_type", &a->predicate_type,
+                                err) < 0)
         return -1;
     if (!a->predicate_type && !(a->predicate_type = strdup("https://slsa.dev/provenance/v1")))
         return err_set(err, "out of memory");
@@ -711,30 +390,18 @@ static int parse_attestations(json_t *obj, const struct request_source *s,
                               struct request_attestations *a, struct err *err)
 {
     json_t *release = NULL, *root = NULL, *prov = NULL, *repo = NULL, *wf = NULL, *type = NULL;
-    json_error_t je;
-    char *mode = NULL;
-    if (absent(obj))
+    static const char *const modes[] = {"auto", "required", "off", NULL};
+    int mode = REQUEST_ATTEST_AUTO;
+    if (json_field_absent(obj))
         return parse_attest_prov(NULL, NULL, NULL, NULL, s, a, err);
-    if (!json_is_object(obj))
-        return type_err(err, "source.attestations", "an object", obj);
-    if (json_unpack_ex(obj, &je, JSON_STRICT, "{s?o s?o s?o s?o s?o s?o}", "release", &release,
-                       "trusted_root", &root, "provenance", &prov, "signer_repository", &repo,
-                       "signer_workflow", &wf, "predicate_type", &type) < 0)
-        return err_set(err, "invalid source.attestations: %s", je.text);
-    if (get_str(release, "source.attestations.release", &mode, err) < 0)
+    if (json_field_unpack(obj, "source.attestations", err, "{s?o s?o s?o s?o s?o s?o}", "release",
+                          &release, "trusted_root", &root, "provenance", &prov, "signer_repository",
+                          &repo, "signer_workflow", &wf, "predicate_type", &type) < 0)
         return -1;
-    int rc = 0;
-    if (!mode || !strcmp(mode, "auto"))
-        a->release = REQUEST_ATTEST_AUTO;
-    else if (!strcmp(mode, "required"))
-        a->release = REQUEST_ATTEST_REQUIRED;
-    else if (!strcmp(mode, "off"))
-        a->release = REQUEST_ATTEST_OFF;
-    else
-        rc = err_set(
-            err, "invalid source.attestations.release \"%s\": must be auto, required or off", mode);
-    free(mode);
-    if (rc < 0 || parse_attest_prov(prov, repo, wf, type, s, a, err) < 0)
+    if (json_field_get_enum(release, "source.attestations.release", modes, &mode, err) < 0)
+        return -1;
+    a->release = (enum request_attest)mode;
+    if (parse_attest_prov(prov, repo, wf, type, s, a, err) < 0)
         return -1;
     return parse_attest_root(root, a, err);
 }
@@ -756,18 +423,18 @@ static void register_secrets(const json_t *source)
 static int source_user_alias(json_t *obj, int *used, struct err *err)
 {
     json_t *user = json_object_get(obj, "user"), *owner = json_object_get(obj, "owner");
-    if (!json_is_object(obj) || absent(user)) {
+    if (!json_is_object(obj) || json_field_absent(user)) {
         if (json_is_object(obj))
             json_object_del(obj, "user");
         return 0;
     }
     if (!json_is_string(user))
-        return type_err(err, "source.user", "a string", user);
-    if (!absent(owner) && !json_equal(owner, user))
+        return json_field_type_err(err, "source.user", "a string", user);
+    if (!json_field_absent(owner) && !json_equal(owner, user))
         return err_set(err, "invalid source.user: deprecated alias of source.owner, which is "
                             "given with another value; remove source.user");
     *used = 1;
-    if (absent(owner))
+    if (json_field_absent(owner))
         json_object_set(obj, "owner", user);
     json_object_del(obj, "user");
     return 0;
@@ -781,21 +448,22 @@ static int parse_source(json_t *obj, enum request_kind kind, struct request_sour
     int user = 0;
     register_secrets(obj);
     if (source_user_alias(obj, &user, err) < 0 || unpack_source(obj, &f, err) < 0 ||
-        get_bool(f.debug, "source.debug", &s->debug, err) < 0)
+        json_field_get_bool(f.debug, "source.debug", &s->debug, err) < 0)
         return -1;
     if (s->debug)
         log_set_debug(1);
     if (source_github(&f, s, err) < 0 || source_app(&f, s, err) < 0 ||
         source_selection(&f, s, err) < 0 ||
-        get_int(f.max_rate_limit_wait, "source.max_rate_limit_wait", 0, 3600, &wait, err) < 0 ||
+        json_field_get_int(f.max_rate_limit_wait, "source.max_rate_limit_wait", 0, 3600, &wait,
+                           err) < 0 ||
         parse_mirror(f.mirror, &s->mirror, err) < 0 ||
         parse_attestations(f.attestations, s, &s->attestations, err) < 0)
         return -1;
     s->max_rate_limit_wait = (long)wait;
     if (kind == REQUEST_OUT && !s->mirror.present)
-        return missing(err, "source", "mirror");
+        return json_field_missing(err, "source", "mirror");
     if (kind == REQUEST_OUT && !s->mirror.bucket)
-        return missing(err, "source.mirror", "bucket");
+        return json_field_missing(err, "source.mirror", "bucket");
     if (user)
         log_warn("source.user is deprecated (github-release-resource's old name): use "
                  "source.owner");
@@ -807,21 +475,18 @@ static int parse_source(json_t *obj, enum request_kind kind, struct request_sour
 static int parse_version(json_t *obj, struct request_version *v, struct err *err)
 {
     json_t *tag = NULL, *id = NULL, *timestamp = NULL;
-    json_error_t je;
-    if (!json_is_object(obj))
-        return type_err(err, "version", "an object", obj);
-    if (json_unpack_ex(obj, &je, JSON_STRICT, "{s?o s?o s?o}", "tag", &tag, "id", &id, "timestamp",
-                       &timestamp) < 0)
-        return err_set(err, "invalid version: %s", je.text);
-    if (absent(tag) && absent(id)) /* an id alone will do */
-        return missing(err, "version", "tag");
-    if (get_str(tag, "version.tag", &v->tag, err) < 0 ||
-        get_str(id, "version.id", &v->id, err) < 0 ||
-        get_str(timestamp, "version.timestamp", &v->timestamp, err) < 0)
+    if (json_field_unpack(obj, "version", err, "{s?o s?o s?o}", "tag", &tag, "id", &id, "timestamp",
+                          &timestamp) < 0)
+        return -1;
+    if (json_field_absent(tag) && json_field_absent(id)) /* an id alone will do */
+        return json_field_missing(err, "version", "tag");
+    if (json_field_get_str(tag, "version.tag", &v->tag, err) < 0 ||
+        json_field_get_str(id, "version.id", &v->id, err) < 0 ||
+        json_field_get_str(timestamp, "version.timestamp", &v->timestamp, err) < 0)
         return -1;
     if (v->tag && !*v->tag)
         return err_set(err, "invalid version.tag: must not be empty");
-    if (v->id && !all_of(v->id, "0123456789"))
+    if (v->id && !json_field_all_of(v->id, "0123456789"))
         return err_set(err, "invalid version.id \"%s\": must be decimal digits", v->id);
     v->present = 1;
     return 0;
@@ -830,20 +495,19 @@ static int parse_version(json_t *obj, struct request_version *v, struct err *err
 static int parse_get_params(json_t *obj, struct request_get_params *p, struct err *err)
 {
     json_t *globs = NULL, *tarball = NULL, *zip = NULL, *skip = NULL, *concurrency = NULL;
-    json_error_t je;
-    if (absent(obj))
+    if (json_field_absent(obj))
         return 0;
-    if (!json_is_object(obj))
-        return type_err(err, "params", "an object", obj);
-    if (json_unpack_ex(obj, &je, JSON_STRICT, "{s?o s?o s?o s?o s?o}", "globs", &globs,
-                       "include_source_tarball", &tarball, "include_source_zip", &zip,
-                       "skip_download", &skip, "concurrency", &concurrency) < 0)
-        return err_set(err, "invalid params: %s", je.text);
-    if (get_globs(globs, "params.globs", &p->globs, &p->n_globs, err) < 0 ||
-        get_bool(tarball, "params.include_source_tarball", &p->include_source_tarball, err) < 0 ||
-        get_bool(zip, "params.include_source_zip", &p->include_source_zip, err) < 0 ||
-        get_bool(skip, "params.skip_download", &p->skip_download, err) < 0 ||
-        get_small_int(concurrency, "params.concurrency", 1, 64, &p->concurrency, err) < 0)
+    if (json_field_unpack(obj, "params", err, "{s?o s?o s?o s?o s?o}", "globs", &globs,
+                          "include_source_tarball", &tarball, "include_source_zip", &zip,
+                          "skip_download", &skip, "concurrency", &concurrency) < 0)
+        return -1;
+    if (json_field_get_globs(globs, "params.globs", &p->globs, &p->n_globs, err) < 0 ||
+        json_field_get_bool(tarball, "params.include_source_tarball", &p->include_source_tarball,
+                            err) < 0 ||
+        json_field_get_bool(zip, "params.include_source_zip", &p->include_source_zip, err) < 0 ||
+        json_field_get_bool(skip, "params.skip_download", &p->skip_download, err) < 0 ||
+        json_field_get_small_int(concurrency, "params.concurrency", 1, 64, &p->concurrency, err) <
+            0)
         return -1;
     return 0;
 }
@@ -867,18 +531,17 @@ static int refuse_grr_put_params(const json_t *params, struct err *err)
 static int parse_put_params(json_t *obj, struct request_put_params *p, struct err *err)
 {
     json_t *from = NULL, *force = NULL, *keep = NULL;
-    json_error_t je;
-    if (!absent(obj) && !json_is_object(obj))
-        return type_err(err, "params", "an object", obj);
-    if (!absent(obj) && json_unpack_ex(obj, &je, JSON_STRICT, "{s?o s?o s?o}", "from", &from,
-                                       "force", &force, "keep_versions", &keep) < 0)
-        return err_set(err, "invalid params: %s", je.text);
-    if (absent(from))
-        return missing(err, "params", "from");
-    if (get_str(from, "params.from", &p->from, err) < 0 ||
-        check_relative("params.from", p->from, err) < 0 ||
-        get_bool(force, "params.force", &p->force, err) < 0 ||
-        get_small_int(keep, "params.keep_versions", 0, INT_MAX, &p->keep_versions, err) < 0)
+    if (!json_field_absent(obj) &&
+        json_field_unpack(obj, "params", err, "{s?o s?o s?o}", "from", &from, "force", &force,
+                          "keep_versions", &keep) < 0)
+        return -1;
+    if (json_field_absent(from))
+        return json_field_missing(err, "params", "from");
+    if (json_field_get_str(from, "params.from", &p->from, err) < 0 ||
+        json_field_check_relative("params.from", p->from, err) < 0 ||
+        json_field_get_bool(force, "params.force", &p->force, err) < 0 ||
+        json_field_get_small_int(keep, "params.keep_versions", 0, INT_MAX, &p->keep_versions, err) <
+            0)
         return -1;
     return 0;
 }
@@ -896,11 +559,11 @@ static int request_init(struct request *req, enum request_kind kind, struct err 
     s->mirror.part_size = 16 * MIB;
     s->mirror.concurrency = DEFAULT_CONCURRENCY;
     req->get.concurrency = DEFAULT_CONCURRENCY;
-    if (set_str(&s->github_api_url, DEFAULT_API_URL, err) < 0 ||
-        set_str(&s->tag_filter, TAG_FILTER_DEFAULT, err) < 0 ||
-        set_str(&s->mirror.region, DEFAULT_REGION, err) < 0 ||
-        set_str(&s->mirror.prefix, "", err) < 0 ||
-        set_str(&s->mirror.key_template, DEFAULT_KEY_TEMPLATE, err) < 0)
+    if (json_field_set_str(&s->github_api_url, DEFAULT_API_URL, err) < 0 ||
+        json_field_set_str(&s->tag_filter, TAG_FILTER_DEFAULT, err) < 0 ||
+        json_field_set_str(&s->mirror.region, DEFAULT_REGION, err) < 0 ||
+        json_field_set_str(&s->mirror.prefix, "", err) < 0 ||
+        json_field_set_str(&s->mirror.key_template, DEFAULT_KEY_TEMPLATE, err) < 0)
         return -1;
     return 0;
 }
@@ -911,7 +574,8 @@ static int parse_root(json_t *root, enum request_kind kind, struct request *req,
     json_error_t je;
     int rc;
     if (!json_is_object(root))
-        return err_set(err, "invalid request: expected a JSON object, got %s", type_name(root));
+        return err_set(err, "invalid request: expected a JSON object, got %s",
+                       json_field_type_name(root));
     if (kind == REQUEST_CHECK)
         rc = json_unpack_ex(root, &je, JSON_STRICT, "{s?o s?o}", "source", &source, "version",
                             &version);
@@ -923,32 +587,21 @@ static int parse_root(json_t *root, enum request_kind kind, struct request *req,
                             &params);
     if (rc < 0)
         return err_set(err, "invalid request: %s", je.text);
-    if (absent(source))
-        return missing(err, "request", "source");
+    if (json_field_absent(source))
+        return json_field_missing(err, "request", "source");
     if (kind == REQUEST_OUT && refuse_grr_put_params(params, err) < 0)
         return -1;
     if (parse_source(source, kind, &req->source, err) < 0)
         return -1;
-    if (kind == REQUEST_IN && absent(version))
-        return missing(err, "request", "version");
-    if (!absent(version) && parse_version(version, &req->version, err) < 0)
+    if (kind == REQUEST_IN && json_field_absent(version))
+        return json_field_missing(err, "request", "version");
+    if (!json_field_absent(version) && parse_version(version, &req->version, err) < 0)
         return -1;
     if (kind == REQUEST_IN)
         return parse_get_params(params, &req->get, err);
     if (kind == REQUEST_OUT)
         return parse_put_params(params, &req->put, err);
     return 0;
-}
-
-/* jansson's message quotes up to 20 bytes of the text where parsing stopped
- * ("... near '\"ghp_12'"): that may be part of a secret not yet registered for
- * redaction, so the quote is cut, except for a duplicate key (a field name). */
-static const char *json_error_text(json_error_t *je)
-{
-    char *near = strstr(je->text, " near '");
-    if (near && json_error_code(je) != json_error_duplicate_key)
-        *near = '\0';
-    return je->text;
 }
 
 int request_parse(const char *json, size_t len, enum request_kind kind, struct request *req,
@@ -962,7 +615,7 @@ int request_parse(const char *json, size_t len, enum request_kind kind, struct r
         if (!root)
             rc = err_set(err, "invalid request: %s%s at line %d column %d",
                          json_error_code(&je) == json_error_duplicate_key ? "" : "not JSON: ",
-                         json_error_text(&je), je.line, je.column);
+                         json_field_error_text(&je), je.line, je.column);
     }
     if (rc == 0)
         rc = parse_root(root, kind, req, err);
@@ -1031,7 +684,7 @@ void request_free(struct request *req)
     free(s->ca_cert);
     free(s->tag_filter);
     free(s->semver_constraint);
-    free_strv(s->globs);
+    json_field_free_strv(s->globs);
     mirror_free(&s->mirror);
     free(s->attestations.trusted_root);
     free(s->attestations.signer_repository);
@@ -1040,7 +693,7 @@ void request_free(struct request *req)
     free(req->version.tag);
     free(req->version.id);
     free(req->version.timestamp);
-    free_strv(req->get.globs);
+    json_field_free_strv(req->get.globs);
     free(req->put.from);
     memset(req, 0, sizeof(*req));
 }
