@@ -359,7 +359,7 @@ class FaultProxy:
         rx = re.compile(path) if path else None
         self.settle()
         with self._lock:
-            entries = list(self.log)
+            entries = sorted(self.log, key=lambda e: e["time"])  # arrival order
         return [e for e in entries
                 if (not method or e["method"] == method.upper())
                 and (not rx or rx.search(e["path"]))
@@ -610,8 +610,9 @@ class FaultProxy:
                 with self._lock:
                     out = json.dumps([repr(f) for f in self.faults]).encode()
             elif what == "log" and method == "GET":
+                self.settle()  # an answer may reach its client before its entry is logged
                 with self._lock:
-                    entries = [dict(e) for e in self.log]
+                    entries = [dict(e) for e in sorted(self.log, key=lambda e: e["time"])]
                 for e in entries:
                     if isinstance(e.get("body"), bytes):
                         e["body"] = e["body"].decode("utf-8", "replace")
