@@ -578,9 +578,3 @@ class FakeApp:
             datetime.fromtimestamp(exp, timezone.utc)),
             "permissions": want.get("permissions") or {"contents": "read", "metadata": "read"},
             "repository_selection": "selected"})
-
-
-# --------------------------------------------------------------------------
-# Standalone mode
-# --------------------------------------------------------------------------
-
