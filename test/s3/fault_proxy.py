@@ -40,15 +40,18 @@ While running, the control paths on the same port are:
 
 import argparse
 import json
+import os
 import re
 import select
 import signal
 import socket
-import struct
 import sys
 import threading
 import time
 import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fakes"))
+from faults import FaultRule, pick, set_rst  # noqa: E402 (shared with the fake GitHub)
 
 CONTROL_PREFIX = "/__fault_proxy__/"
 ACTIONS = ("error", "error200", "reset", "reset_after", "delay")
@@ -78,7 +81,7 @@ def s3_error_xml(code, message, resource=""):
             % (esc(code), esc(message), esc(resource))).encode()
 
 
-class Fault:
+class Fault(FaultRule):
     """One fault rule; `hits` counts the requests it was applied to."""
 
     def __init__(self, action, method=None, path=None, query=None, times=1,
@@ -86,25 +89,19 @@ class Fault:
                  message="injected", delay=0.0):
         if action not in ACTIONS:
             raise ValueError("unknown fault action %r" % action)
-        self.action = action
-        self.method = method.upper() if method else None
-        self.path = re.compile(path) if path else None
+        super().__init__(action, method.upper() if method else None, path, times, skip)
         self.query = query
-        self.times = times
-        self.skip = skip
         self.status = status
         self.code = code
         self.message = message
         self.delay = delay
-        self.seen = 0
-        self.hits = 0
+
+    @property
+    def path(self):
+        return self.path_re
 
     def matches(self, method, path, query):
-        if self.method and self.method != method:
-            return False
-        if self.path and not self.path.search(path):
-            return False
-        return not self.query or self.query in query
+        return self._match_request(method, path) and (not self.query or self.query in query)
 
     def __repr__(self):
         return ("Fault(%s %s %s %s times=%s skip=%s hits=%d)"
@@ -240,7 +237,7 @@ def _quietly(call, *args):
 
 def _reset(sock):
     """Close with RST instead of FIN."""
-    _quietly(sock.setsockopt, socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    set_rst(sock)
     _quietly(sock.close)
 
 
@@ -380,18 +377,7 @@ class FaultProxy:
                              name="fault-proxy-conn").start()
 
     def _pick_fault(self, method, path, query):
-        with self._lock:
-            for f in self.faults:
-                if not f.matches(method, path, query):
-                    continue
-                f.seen += 1
-                if f.seen <= f.skip:
-                    continue
-                if f.times is not None and f.hits >= f.times:
-                    continue
-                f.hits += 1
-                return f
-        return None
+        return pick(self._lock, self.faults, method, path, query)
 
     def _record(self, entry):
         with self._lock:
