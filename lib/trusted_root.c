@@ -58,7 +58,7 @@ static int parse_window(json_t *vf, struct trusted_root_window *w, const char *w
     if (!start || trusted_root_parse_time(start, &w->start) < 0)
         return err_set(err, "%s.validFor.start is missing or not an RFC 3339 time", what);
     w->end = TRUSTED_ROOT_OPEN_END;
-    if (end &&
+    if (end && !json_is_null(end) && /* null: unset, as absent */
         (!json_is_string(end) || trusted_root_parse_time(json_string_value(end), &w->end) < 0))
         return err_set(err, "%s.validFor.end is not an RFC 3339 time", what);
     return 0;

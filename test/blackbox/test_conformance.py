@@ -50,11 +50,6 @@ KNOWN_GAPS = {
         "hashedrekord/0.0.2 over Hash(PAE(payloadType, payload)) (rekor-v2-spec 6.1.4) is not "
         "bound to its envelope; the rekor2-dsse-*_fail vectors are refused at this same step, "
         "so they pass without testing what they are about",
-    "trust-root-tlog-validity-end-inclusive":
-        "false rejection (exit 1, 'trust-root: certificateAuthorities[1].validFor.end is not "
-        "an RFC 3339 time'): the trusted-root parser refuses a JSON null validFor.end, which "
-        "this vector's root (exported from production) has, before the closed-interval check "
-        "the vector is about is reached",
 }
 
 
