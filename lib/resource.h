@@ -1,6 +1,6 @@
 /* resource.h - what the three commands share: reading the request, the
  * HTTP and GitHub clients configured from source, the release policy, the
- * Concourse version shape, printing the response, and check itself. */
+ * Concourse version shape and printing the response. */
 #ifndef GRM_RESOURCE_H
 #define GRM_RESOURCE_H
 
@@ -48,8 +48,5 @@ int resource_main(enum request_kind kind, const char *dir, resource_fn fn);
  * names it when argc is wrong). */
 int resource_main_dir(enum request_kind kind, int argc, char **argv, const char *usage,
                       resource_fn fn);
-
-/* check: the versions to report, oldest first (a new JSON array). */
-int resource_check(struct resource *r, json_t **versions, struct err *err);
 
 #endif
