@@ -4,6 +4,7 @@
 #include "check.h"
 #include "listing.h"
 #include "log.h"
+#include "manifest.h"
 
 int check_run(struct resource *r, json_t **versions, struct err *err)
 {
@@ -23,7 +24,7 @@ int check_run(struct resource *r, json_t **versions, struct err *err)
     json_t *out = json_array();
     size_t from = releases_check_from(&r->policy, es, n, &r->req.version);
     for (size_t i = from; i < n; i++)
-        json_array_append_new(out, resource_version_json(es[i].rel));
+        json_array_append_new(out, manifest_version_json(es[i].rel));
     releases_entries_free(es, n);
     listing_free(&list);
     *versions = out;

@@ -3,10 +3,10 @@
 #include "in.h"
 #include "assets.h"
 #include "attest_get.h"
-#include "attest_mirror.h"
 #include "attest_prov_get.h"
 #include "listing.h"
 #include "log.h"
+#include "manifest.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -18,10 +18,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static const char *const in_meta_files[] = {
-    "tag",       "version", "commit_sha",      "body", "url", "timestamp",
-    IN_MANIFEST, IN_SUMS,   ATTEST_MIRROR_DIR, NULL};
 
 /* One file the get produces besides the metadata: an asset or a source archive. */
 struct in_file {
@@ -189,8 +185,8 @@ static int in_resolve(struct fetch *f, struct err *err)
 
 static int in_is_meta_name(const char *name)
 {
-    for (size_t i = 0; in_meta_files[i]; i++)
-        if (strcmp(in_meta_files[i], name) == 0)
+    for (size_t i = 0; manifest_reserved_names[i]; i++)
+        if (strcmp(manifest_reserved_names[i], name) == 0)
             return 1;
     return 0;
 }
@@ -202,8 +198,8 @@ static int in_add_file(struct fetch *f, const char *name, const char *content_ty
     ff->name = name;
     ff->content_type = content_type;
     ff->is_asset = is_asset;
-    snprintf(ff->path, sizeof(ff->path), "%s%s", f->r->req.source.asset_dir ? IN_ASSET_DIR "/" : "",
-             name);
+    snprintf(ff->path, sizeof(ff->path), "%s%s",
+             f->r->req.source.asset_dir ? MANIFEST_ASSET_DIR "/" : "", name);
     return 0;
 }
 
@@ -244,7 +240,7 @@ static int in_plan(struct fetch *f, struct err *err)
             return err_set(err,
                            "asset \"%s\" has the name of a file the get writes itself; set "
                            "asset_dir: true in source to put assets under %s/",
-                           a->name, IN_ASSET_DIR);
+                           a->name, MANIFEST_ASSET_DIR);
         in_add_file(f, a->name, a->content_type, 1);
         f->files[f->n_files - 1].dl.url = a->url;
         f->files[f->n_files - 1].dl.size = a->size;
@@ -330,11 +326,11 @@ static int in_write_attestation(struct fetch *f, struct err *err)
 {
     if (!f->att.verified)
         return 0;
-    if (mkdirat(f->dest_fd, ATTEST_MIRROR_DIR, 0755) < 0 && errno != EEXIST)
-        return err_set(err, "cannot create \"%s\": %s", ATTEST_MIRROR_DIR, strerror(errno));
-    int fd = openat(f->dest_fd, ATTEST_MIRROR_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    if (mkdirat(f->dest_fd, MANIFEST_ATTEST_DIR, 0755) < 0 && errno != EEXIST)
+        return err_set(err, "cannot create \"%s\": %s", MANIFEST_ATTEST_DIR, strerror(errno));
+    int fd = openat(f->dest_fd, MANIFEST_ATTEST_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     if (fd < 0)
-        return err_set(err, "cannot open \"%s\": %s", ATTEST_MIRROR_DIR, strerror(errno));
+        return err_set(err, "cannot open \"%s\": %s", MANIFEST_ATTEST_DIR, strerror(errno));
     const char *bundle = f->att.bundle_json, *root = f->att.trusted_root_json;
     int rc = in_write(f, fd, "release.sigstore.json", bundle, strlen(bundle), err);
     if (rc == 0)
@@ -354,11 +350,11 @@ static int in_write_provenance(struct fetch *f, struct err *err)
         n += f->files[i].prov.verified;
     if (n == 0)
         return 0; /* none verified, or skip_download: no files to record */
-    if (mkdirat(f->dest_fd, ATTEST_MIRROR_DIR, 0755) < 0 && errno != EEXIST)
-        return err_set(err, "cannot create \"%s\": %s", ATTEST_MIRROR_DIR, strerror(errno));
-    int fd = openat(f->dest_fd, ATTEST_MIRROR_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    if (mkdirat(f->dest_fd, MANIFEST_ATTEST_DIR, 0755) < 0 && errno != EEXIST)
+        return err_set(err, "cannot create \"%s\": %s", MANIFEST_ATTEST_DIR, strerror(errno));
+    int fd = openat(f->dest_fd, MANIFEST_ATTEST_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     if (fd < 0)
-        return err_set(err, "cannot open \"%s\": %s", ATTEST_MIRROR_DIR, strerror(errno));
+        return err_set(err, "cannot open \"%s\": %s", MANIFEST_ATTEST_DIR, strerror(errno));
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < f->n_files; i++) {
         const struct attest_prov_asset *pa = &f->files[i].prov;
@@ -458,7 +454,7 @@ static int in_write_meta(struct fetch *f, struct err *err)
     json_t *manifest = in_manifest(f);
     char *manifest_text = manifest ? json_dumps(manifest, JSON_INDENT(2)) : NULL;
     json_decref(manifest);
-    int rc = manifest_text ? 0 : err_set(err, "cannot encode %s", IN_MANIFEST);
+    int rc = manifest_text ? 0 : err_set(err, "cannot encode %s", MANIFEST_NAME);
     if (rc == 0)
         rc = in_write_small(f, err);
     if (rc == 0)
@@ -466,9 +462,9 @@ static int in_write_meta(struct fetch *f, struct err *err)
     if (rc == 0)
         rc = in_write_provenance(f, err);
     if (rc == 0)
-        rc = in_write(f, f->dest_fd, IN_SUMS, buf_str(&sums), sums.len, err);
+        rc = in_write(f, f->dest_fd, MANIFEST_SUMS, buf_str(&sums), sums.len, err);
     if (rc == 0)
-        rc = in_write_str(f, IN_MANIFEST, manifest_text, err);
+        rc = in_write_str(f, MANIFEST_NAME, manifest_text, err);
     free(manifest_text);
     buf_free(&sums);
     return rc;
@@ -522,7 +518,7 @@ static json_t *in_response(const struct fetch *f)
     snprintf(prov, sizeof(prov), "%zu", n_prov);
     if (n_prov)
         resource_metadata_add(md, "provenance_verified", prov);
-    return json_pack("{s:o s:o}", "version", resource_version_json(&f->rel), "metadata", md);
+    return json_pack("{s:o s:o}", "version", manifest_version_json(&f->rel), "metadata", md);
 }
 
 static int in_open_files_dir(struct fetch *f, struct err *err)
@@ -530,14 +526,15 @@ static int in_open_files_dir(struct fetch *f, struct err *err)
     f->files_fd = f->dest_fd;
     if (!f->r->req.source.asset_dir)
         return 0;
-    if (mkdirat(f->dest_fd, IN_ASSET_DIR, 0755) < 0 && errno != EEXIST)
-        return err_set(err, "cannot create \"%s\": %s", IN_ASSET_DIR, strerror(errno));
-    f->files_fd = openat(f->dest_fd, IN_ASSET_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    if (mkdirat(f->dest_fd, MANIFEST_ASSET_DIR, 0755) < 0 && errno != EEXIST)
+        return err_set(err, "cannot create \"%s\": %s", MANIFEST_ASSET_DIR, strerror(errno));
+    f->files_fd = openat(f->dest_fd, MANIFEST_ASSET_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     if (f->files_fd < 0)
-        return err_set(err, "cannot open \"%s\": %s", IN_ASSET_DIR, strerror(errno));
+        return err_set(err, "cannot open \"%s\": %s", MANIFEST_ASSET_DIR, strerror(errno));
     /* the downloads are renamed into it from the temporary directory */
     if (faccessat(f->files_fd, ".", W_OK, AT_EACCESS) < 0)
-        return err_set(err, "cannot create files in \"%s\": %s", IN_ASSET_DIR, strerror(errno));
+        return err_set(err, "cannot create files in \"%s\": %s", MANIFEST_ASSET_DIR,
+                       strerror(errno));
     in_remove_leftovers(f->files_fd);
     return 0;
 }

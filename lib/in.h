@@ -18,10 +18,6 @@
 #include "err.h"
 #include "resource.h"
 
-#define IN_MANIFEST "release.json"
-#define IN_SUMS "SHA256SUMS"
-#define IN_ASSET_DIR "assets"
-
 /* Run in into dest; *response is {"version":..,"metadata":[..]}. */
 int in_run(struct resource *r, const char *dest, json_t **response, struct err *err);
 

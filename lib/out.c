@@ -2,8 +2,8 @@
  * the bucket lacks, write its manifest, then latest.json and retention
  * (see out.h). */
 #include "out.h"
-#include "attest_mirror.h"
 #include "log.h"
+#include "manifest.h"
 #include "s3.h"
 #include "sha256.h"
 #include "sigstore_bundle.h"
@@ -50,47 +50,6 @@ struct mirror {
     int64_t bytes;
 };
 
-/* ---- keys ---- */
-
-int out_repo_prefix(const struct request_mirror *m, const char *owner, const char *repository,
-                    struct buf *out)
-{
-    return buf_addf(out, "%s%s/%s/", m->prefix ? m->prefix : "", owner, repository);
-}
-
-int out_release_prefix(const struct request_mirror *m, const char *owner, const char *repository,
-                       const char *tag, struct buf *out)
-{
-    return buf_addf(out, "%s%s/%s/%s/", m->prefix ? m->prefix : "", owner, repository, tag);
-}
-
-int out_asset_key(const struct request_mirror *m, const char *owner, const char *repository,
-                  const char *tag, const char *version, const char *asset, struct buf *out)
-{
-    static const char *const names[] = {"owner", "repository", "tag", "version", "asset"};
-    const char *values[] = {owner, repository, tag, version, asset};
-    if (buf_adds(out, m->prefix ? m->prefix : "") < 0)
-        return -1;
-    for (const char *p = m->key_template; *p;) {
-        size_t i = 0, len = 0;
-        if (*p == '{') {
-            for (; i < 5; i++) {
-                len = strlen(names[i]);
-                if (strncmp(p + 1, names[i], len) == 0 && p[len + 1] == '}')
-                    break;
-            }
-        }
-        if (*p == '{' && i < 5) {
-            if (buf_adds(out, values[i]) < 0)
-                return -1;
-            p += len + 2;
-        } else if (buf_addc(out, *p++) < 0) {
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* ---- step 1: read and verify what the get wrote ---- */
 
 static int out_open_from(struct mirror *mr, const char *sources_dir, struct err *err)
@@ -102,30 +61,30 @@ static int out_open_from(struct mirror *mr, const char *sources_dir, struct err 
         return err_set(err, "params.from: cannot open directory \"%s\": %s", mr->r->req.put.from,
                        strerror(errno));
     /* O_NONBLOCK: a FIFO planted there must not block the open */
-    int fd = openat(mr->from_fd, OUT_MANIFEST, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int fd = openat(mr->from_fd, MANIFEST_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
     if (fd < 0)
         return err_set(err, "params.from: \"%s\" holds no %s (%s): is it a get of this resource?",
-                       mr->r->req.put.from, OUT_MANIFEST, strerror(errno));
+                       mr->r->req.put.from, MANIFEST_NAME, strerror(errno));
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return err_set(err, "%s/%s is not a regular file", mr->r->req.put.from, OUT_MANIFEST);
+        return err_set(err, "%s/%s is not a regular file", mr->r->req.put.from, MANIFEST_NAME);
     }
     struct buf text = BUF_INIT(OUT_MANIFEST_MAX);
     int rc = buf_read_fd(&text, fd);
     int read_errno = errno;
     close(fd);
     if (rc < 0 && read_errno == EFBIG)
-        return err_set(err, "%s/%s is larger than %d bytes", mr->r->req.put.from, OUT_MANIFEST,
+        return err_set(err, "%s/%s is larger than %d bytes", mr->r->req.put.from, MANIFEST_NAME,
                        OUT_MANIFEST_MAX);
     if (rc < 0)
-        return err_set(err, "cannot read %s/%s: %s", mr->r->req.put.from, OUT_MANIFEST,
+        return err_set(err, "cannot read %s/%s: %s", mr->r->req.put.from, MANIFEST_NAME,
                        strerror(read_errno));
     json_error_t je;
     mr->manifest = json_loadb(buf_str(&text), text.len, 0, &je);
     buf_free(&text);
     if (!mr->manifest)
-        return err_set(err, "%s/%s: invalid JSON: %s", mr->r->req.put.from, OUT_MANIFEST, je.text);
+        return err_set(err, "%s/%s: invalid JSON: %s", mr->r->req.put.from, MANIFEST_NAME, je.text);
     return 0;
 }
 
@@ -140,7 +99,7 @@ static int out_str(const json_t *obj, const char *key, const char **out, const c
 
 static int out_read_file_entry(const json_t *f, struct out_file *mf, struct err *err)
 {
-    const char *where = OUT_MANIFEST " files[]";
+    const char *where = MANIFEST_NAME " files[]";
     json_t *size = json_object_get(f, "size");
     if (out_str(f, "name", &mf->name, where, err) < 0 ||
         out_str(f, "path", &mf->path, where, err) < 0 ||
@@ -158,7 +117,7 @@ static int out_read_file_entry(const json_t *f, struct out_file *mf, struct err 
 static int out_read_manifest(struct mirror *mr, struct err *err)
 {
     const json_t *m = mr->manifest;
-    const char *where = OUT_MANIFEST;
+    const char *where = MANIFEST_NAME;
     json_t *files = json_object_get(m, "files");
     const struct request_source *src = &mr->r->req.source;
     if (out_str(m, "owner", &mr->owner, where, err) < 0 ||
@@ -193,15 +152,15 @@ static int out_check_file(struct mirror *mr, const struct out_file *mf, struct e
     struct stat st;
     int fd = openat(mr->from_fd, mf->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
-        return err_set(err, "\"%s\" listed in %s is missing: %s", mf->path, OUT_MANIFEST,
+        return err_set(err, "\"%s\" listed in %s is missing: %s", mf->path, MANIFEST_NAME,
                        strerror(errno));
     int rc = fstat(fd, &st);
     close(fd);
     if (rc < 0 || !S_ISREG(st.st_mode))
-        return err_set(err, "\"%s\" listed in %s is not a regular file", mf->path, OUT_MANIFEST);
+        return err_set(err, "\"%s\" listed in %s is not a regular file", mf->path, MANIFEST_NAME);
     if ((int64_t)st.st_size != mf->size)
         return err_set(err, "\"%s\" is %" PRId64 " bytes, %s says %" PRId64, mf->path,
-                       (int64_t)st.st_size, OUT_MANIFEST, mf->size);
+                       (int64_t)st.st_size, MANIFEST_NAME, mf->size);
     return 0;
 }
 
@@ -280,7 +239,7 @@ static int out_verify_file(struct mirror *mr, struct out_file *mf, struct err *e
     struct stat after;
     int fd = openat(mr->from_fd, mf->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
-        return err_set(err, "\"%s\" listed in %s is missing: %s", mf->path, OUT_MANIFEST,
+        return err_set(err, "\"%s\" listed in %s is missing: %s", mf->path, MANIFEST_NAME,
                        strerror(errno));
     int rc = fstat(fd, &mf->st) < 0 ? err_set(err, "cannot stat \"%s\"", mf->path)
                                     : out_hash(mr, mf, fd, hex, &size, err);
@@ -291,10 +250,10 @@ static int out_verify_file(struct mirror *mr, struct out_file *mf, struct err *e
         return -1;
     if (size != mf->size)
         return err_set(err, "\"%s\" is %" PRId64 " bytes, %s says %" PRId64, mf->path, size,
-                       OUT_MANIFEST, mf->size);
+                       MANIFEST_NAME, mf->size);
     if (strcmp(hex, mf->sha256) != 0)
         return err_set(err, "\"%s\" has sha256 %s, %s says %s: refusing to mirror it", mf->path,
-                       hex, OUT_MANIFEST, mf->sha256);
+                       hex, MANIFEST_NAME, mf->sha256);
     return 0;
 }
 
@@ -332,18 +291,20 @@ static int out_plan_keys(struct mirror *mr, struct err *err)
     const struct request_mirror *m = mr->cfg;
     struct buf manifest_key = BUF_INIT(0), sums_key = BUF_INIT(0), latest_key = BUF_INIT(0);
     int rc = 0;
-    if (out_repo_prefix(m, mr->owner, mr->repository, &mr->repo_prefix) < 0 ||
-        out_release_prefix(m, mr->owner, mr->repository, mr->tag, &mr->release_prefix) < 0 ||
-        buf_addf(&manifest_key, "%s%s", buf_str(&mr->release_prefix), OUT_MANIFEST) < 0 ||
-        buf_addf(&sums_key, "%s%s", buf_str(&mr->release_prefix), OUT_SUMS) < 0 ||
-        buf_addf(&latest_key, "%s%s", buf_str(&mr->repo_prefix), OUT_LATEST) < 0)
+    if (manifest_repo_prefix(m->prefix, mr->owner, mr->repository, &mr->repo_prefix) < 0 ||
+        manifest_release_prefix(m->prefix, mr->owner, mr->repository, mr->tag,
+                                &mr->release_prefix) < 0 ||
+        buf_addf(&manifest_key, "%s%s", buf_str(&mr->release_prefix), MANIFEST_NAME) < 0 ||
+        buf_addf(&sums_key, "%s%s", buf_str(&mr->release_prefix), MANIFEST_SUMS) < 0 ||
+        buf_addf(&latest_key, "%s%s", buf_str(&mr->repo_prefix), MANIFEST_LATEST) < 0)
         rc = err_set(err, "out of memory");
     if (rc == 0)
         rc = out_key_check(manifest_key.ptr, err);
     for (size_t i = 0; rc == 0 && i < mr->n_files; i++) {
         struct out_file *f = &mr->files[i];
         struct buf key = BUF_INIT(0);
-        if (out_asset_key(m, mr->owner, mr->repository, mr->tag, mr->version, f->name, &key) < 0) {
+        if (manifest_asset_key(m->prefix, m->key_template, mr->owner, mr->repository, mr->tag,
+                               mr->version, f->name, &key) < 0) {
             rc = err_set(err, "out of memory");
             break;
         }
@@ -491,11 +452,11 @@ static int out_put_release_files(struct mirror *mr, struct err *err)
     char hex[65];
     sha256_hex(buf_str(&sums), sums.len, hex);
     struct s3_put_opts o = {.content_type = "text/plain; charset=utf-8", .sha256_hex = hex};
-    int rc = buf_addf(&key, "%s%s", rp, OUT_SUMS) < 0
+    int rc = buf_addf(&key, "%s%s", rp, MANIFEST_SUMS) < 0
                  ? err_set(err, "out of memory")
                  : s3_put_buffer(&mr->s3, key.ptr, buf_str(&sums), sums.len, &o, err);
     buf_reset(&key);
-    if (rc == 0 && buf_addf(&key, "%s%s", rp, OUT_MANIFEST) == 0)
+    if (rc == 0 && buf_addf(&key, "%s%s", rp, MANIFEST_NAME) == 0)
         rc = out_put_json(mr, key.ptr, out_bucket_manifest(mr), err);
     buf_free(&sums);
     buf_free(&key);
@@ -509,7 +470,7 @@ static const char *const out_attest_files[] = {"release.sigstore.json", "trusted
 static int out_attest_key(const struct mirror *mr, const char *name, struct buf *key)
 {
     buf_reset(key);
-    return buf_addf(key, "%s%s/%s", buf_str(&mr->release_prefix), ATTEST_MIRROR_DIR, name);
+    return buf_addf(key, "%s%s/%s", buf_str(&mr->release_prefix), MANIFEST_ATTEST_DIR, name);
 }
 
 static int out_cmp_names(const void *a, const void *b)
@@ -533,7 +494,7 @@ static char **out_attest_names(const struct mirror *mr, size_t *n)
     char **names = calloc(3, sizeof(*names));
     size_t cap = 2;
     *n = 0;
-    int fd = openat(mr->from_fd, ATTEST_MIRROR_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    int fd = openat(mr->from_fd, MANIFEST_ATTEST_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     if (!d && fd >= 0)
         close(fd);
@@ -588,7 +549,7 @@ static int out_put_attest_file(struct mirror *mr, const char *name, struct err *
 {
     char rel[400];
     struct buf data = BUF_INIT(SIGSTORE_BUNDLE_MAX), key = BUF_INIT(0);
-    snprintf(rel, sizeof(rel), "%s/%s", ATTEST_MIRROR_DIR, name);
+    snprintf(rel, sizeof(rel), "%s/%s", MANIFEST_ATTEST_DIR, name);
     int fd = openat(mr->from_fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? 0 : err_set(err, "cannot open \"%s\": %s", rel, strerror(errno));
@@ -709,7 +670,7 @@ static int out_latest_round(struct mirror *mr, const char *key, struct err *err)
 static int out_update_latest(struct mirror *mr, struct err *err)
 {
     struct buf key = BUF_INIT(0);
-    int rc = buf_addf(&key, "%s%s", buf_str(&mr->repo_prefix), OUT_LATEST);
+    int rc = buf_addf(&key, "%s%s", buf_str(&mr->repo_prefix), MANIFEST_LATEST);
     if (rc < 0)
         return err_set(err, "out of memory");
     for (int i = 0; i < OUT_LATEST_TRIES; i++) {
@@ -804,13 +765,13 @@ struct out_list {
 static int out_collect(void *ctx, const char *key, int64_t size, int is_prefix, struct err *err)
 {
     struct out_list *l = ctx;
-    size_t len = strlen(key), mlen = strlen("/" OUT_MANIFEST);
+    size_t len = strlen(key), mlen = strlen("/" MANIFEST_NAME);
     (void)size;
     if (is_prefix)
         return 0;
     if (out_keys_add(&l->all, key, err) < 0)
         return -1;
-    if (len <= mlen || strcmp(key + len - mlen, "/" OUT_MANIFEST) != 0)
+    if (len <= mlen || strcmp(key + len - mlen, "/" MANIFEST_NAME) != 0)
         return 0;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
@@ -833,14 +794,14 @@ static int out_collect(void *ctx, const char *key, int64_t size, int is_prefix, 
 static int out_load_old(struct mirror *mr, struct out_old *old, struct err *err)
 {
     struct buf key = BUF_INIT(0), body = BUF_INIT(0), want = BUF_INIT(0);
-    int found = 0, rc = buf_addf(&key, "%s%s", old->prefix, OUT_MANIFEST);
+    int found = 0, rc = buf_addf(&key, "%s%s", old->prefix, MANIFEST_NAME);
     if (rc == 0)
         rc = s3_get_object(&mr->s3, key.ptr, &body, &found, err);
     if (rc == 0 && found)
         old->manifest = json_loadb(buf_str(&body), body.len, 0, NULL);
     const char *tag = json_string_value(json_object_get(old->manifest, "tag"));
     if (rc == 0 && tag &&
-        (out_release_prefix(mr->cfg, mr->owner, mr->repository, tag, &want) < 0 ||
+        (manifest_release_prefix(mr->cfg->prefix, mr->owner, mr->repository, tag, &want) < 0 ||
          strcmp(buf_str(&want), old->prefix) != 0)) {
         json_decref(old->manifest);
         old->manifest = NULL;
@@ -881,7 +842,7 @@ static int out_add_file_keys(struct out_keys *k, const json_t *doc, struct err *
 static int out_protect_latest(struct mirror *mr, struct out_keys *keep, struct err *err)
 {
     struct buf key = BUF_INIT(0), body = BUF_INIT(0);
-    int found = 0, rc = buf_addf(&key, "%s%s", buf_str(&mr->repo_prefix), OUT_LATEST);
+    int found = 0, rc = buf_addf(&key, "%s%s", buf_str(&mr->repo_prefix), MANIFEST_LATEST);
     if (rc < 0)
         return err_set(err, "out of memory");
     rc = s3_get_object(&mr->s3, key.ptr, &body, &found, err);
@@ -914,7 +875,7 @@ static int out_delete_release(struct mirror *mr, const struct out_list *l,
     struct out_keys cand = {0}, del = {0};
     struct buf manifest_key = BUF_INIT(0);
     size_t plen = strlen(old->prefix);
-    int rc = buf_addf(&manifest_key, "%s%s", old->prefix, OUT_MANIFEST) < 0
+    int rc = buf_addf(&manifest_key, "%s%s", old->prefix, MANIFEST_NAME) < 0
                  ? err_set(err, "out of memory")
                  : out_add_file_keys(&cand, old->manifest, err);
     for (size_t i = 0; rc == 0 && i < l->all.n; i++)
@@ -956,7 +917,7 @@ static int out_protected(struct mirror *mr, struct out_old **valid, size_t n_kep
     for (size_t i = 0; rc == 0 && i < n_kept; i++) {
         rc = out_add_file_keys(keep, valid[i]->manifest, err);
         buf_reset(&k);
-        if (rc == 0 && buf_addf(&k, "%s%s", valid[i]->prefix, OUT_SUMS) < 0)
+        if (rc == 0 && buf_addf(&k, "%s%s", valid[i]->prefix, MANIFEST_SUMS) < 0)
             rc = err_set(err, "out of memory");
         if (rc == 0)
             rc = out_keys_add(keep, k.ptr, err);

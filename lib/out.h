@@ -26,25 +26,8 @@
 
 #include <jansson.h>
 
-#include "buf.h"
 #include "err.h"
-#include "request.h"
 #include "resource.h"
-
-#define OUT_MANIFEST "release.json"
-#define OUT_SUMS "SHA256SUMS"
-#define OUT_LATEST "latest.json"
-
-/* Expand key_template for one asset into out (appended after the prefix).
- * Placeholders: {owner} {repository} {tag} {version} {asset}. 0 or -1. */
-int out_asset_key(const struct request_mirror *m, const char *owner, const char *repository,
-                  const char *tag, const char *version, const char *asset, struct buf *out);
-
-/* "{prefix}{owner}/{repository}/" and "{prefix}{owner}/{repository}/{tag}/". */
-int out_repo_prefix(const struct request_mirror *m, const char *owner, const char *repository,
-                    struct buf *out);
-int out_release_prefix(const struct request_mirror *m, const char *owner, const char *repository,
-                       const char *tag, struct buf *out);
 
 /* Run out with the sources directory (argv[1]); *response is
  * {"version":..,"metadata":[..]}. */

@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "github_app.h"
 #include "log.h"
+#include "manifest.h"
 #include "tag_filter.h"
 #include "trusted_root.h"
 
@@ -30,7 +31,6 @@
 
 #define DEFAULT_API_URL "https://api.github.com"
 #define DEFAULT_REGION "us-east-1"
-#define DEFAULT_KEY_TEMPLATE "{owner}/{repository}/{tag}/{asset}"
 #define DEFAULT_CONCURRENCY 4
 #define PEM_MARKER "-----BEGIN CERTIFICATE-----"
 
@@ -298,11 +298,8 @@ static int check_regex(const char *path, const char *pattern, struct err *err)
 
 static int is_placeholder(const char *p, size_t n)
 {
-    static const char *const names[] = {"{owner}", "{repository}", "{tag}", "{version}", "{asset}"};
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        if (strlen(names[i]) == n && strncmp(p, names[i], n) == 0)
-            return 1;
-    return 0;
+    int i = manifest_placeholder_at(p);
+    return i >= 0 && strlen(manifest_placeholders[i]) == n;
 }
 
 static int check_key_template(const char *path, const char *t, struct err *err)
@@ -318,7 +315,7 @@ static int check_key_template(const char *path, const char *t, struct err *err)
                            (int)(end - p + 1), p);
         p = end + 1;
     }
-    if (!strstr(t, "{asset}"))
+    if (!strstr(t, manifest_placeholders[MANIFEST_PH_ASSET]))
         return err_set(err, "invalid %s: must contain \"{asset}\"", path);
     return 0;
 }
@@ -900,7 +897,7 @@ static int request_init(struct request *req, enum request_kind kind, struct err 
         set_str(&s->tag_filter, TAG_FILTER_DEFAULT, err) < 0 ||
         set_str(&s->mirror.region, DEFAULT_REGION, err) < 0 ||
         set_str(&s->mirror.prefix, "", err) < 0 ||
-        set_str(&s->mirror.key_template, DEFAULT_KEY_TEMPLATE, err) < 0)
+        set_str(&s->mirror.key_template, MANIFEST_KEY_TEMPLATE_DEFAULT, err) < 0)
         return -1;
     return 0;
 }

@@ -89,16 +89,6 @@ void resource_close(struct resource *r)
     r->opened = 0;
 }
 
-json_t *resource_version_json(const struct github_release *rel)
-{
-    char id[32];
-    snprintf(id, sizeof(id), "%lld", (long long)rel->id);
-    if (!rel->tag || !*rel->tag) /* a draft without a tag: known by id only */
-        return json_pack("{s:s s:s}", "id", id, "timestamp", github_release_time(rel));
-    return json_pack("{s:s s:s s:s}", "tag", rel->tag, "id", id, "timestamp",
-                     github_release_time(rel));
-}
-
 void resource_metadata_add(json_t *metadata, const char *name, const char *value)
 {
     json_array_append_new(metadata,
