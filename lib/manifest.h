@@ -1,6 +1,7 @@
 /* manifest.h - the in -> out contract: the names of the files a get writes
- * and a put reads or writes, the Concourse version JSON, and the
- * key-template placeholders with their expansion.
+ * and a put reads or writes, the Concourse version JSON, the key-template
+ * placeholders with their expansion, and release.json's fields as out reads
+ * them (struct release_manifest).
  *
  * A get directory (and a mirrored release prefix) holds release.json
  * (owner, repository, tag, ..., and files[]: each file's path, size, sha256
@@ -11,7 +12,10 @@
 
 #include <jansson.h>
 
+#include <stdint.h>
+
 #include "buf.h"
+#include "err.h"
 
 struct github_release;
 
@@ -59,5 +63,26 @@ int manifest_release_prefix(const char *prefix, const char *owner, const char *r
 /* The Concourse version of a release: {"tag":..,"id":..,"timestamp":..},
  * all strings (a new reference); without "tag" when the release has none. */
 json_t *manifest_version_json(const struct github_release *rel);
+
+/* release.json as out reads it. Every pointer is borrowed from doc, which
+ * the caller keeps (and frees) for as long as the manifest is used. */
+struct release_manifest {
+    const json_t *doc;
+    const char *owner, *repository, *tag, *id, *timestamp, *version;
+    const json_t *files; /* files[], whatever its type: see manifest_file_read */
+};
+/* One entry of files[]. */
+struct manifest_file {
+    const char *name, *path, *sha256, *content_type;
+    int64_t size;
+};
+
+/* Fill *m from doc's top-level fields (each a string, checked in that
+ * order). 0, or -1 with err naming release.json and the field. */
+int manifest_parse(const json_t *doc, struct release_manifest *m, struct err *err);
+/* Read and check one files[] entry: name, path, sha256, content_type and
+ * size present, path relative without "..", sha256 64 characters long.
+ * 0, or -1 with err. */
+int manifest_file_read(const json_t *entry, struct manifest_file *f, struct err *err);
 
 #endif

@@ -88,44 +88,32 @@ static int out_open_from(struct mirror *mr, const char *sources_dir, struct err 
     return 0;
 }
 
-static int out_str(const json_t *obj, const char *key, const char **out, const char *where,
-                   struct err *err)
+static int out_read_file_entry(const json_t *f, struct out_file *of, struct err *err)
 {
-    *out = json_string_value(json_object_get(obj, key));
-    if (!*out)
-        return err_set(err, "%s: field \"%s\" is missing or not a string", where, key);
-    return 0;
-}
-
-static int out_read_file_entry(const json_t *f, struct out_file *mf, struct err *err)
-{
-    const char *where = MANIFEST_NAME " files[]";
-    json_t *size = json_object_get(f, "size");
-    if (out_str(f, "name", &mf->name, where, err) < 0 ||
-        out_str(f, "path", &mf->path, where, err) < 0 ||
-        out_str(f, "sha256", &mf->sha256, where, err) < 0 ||
-        out_str(f, "content_type", &mf->content_type, where, err) < 0)
+    struct manifest_file mf;
+    if (manifest_file_read(f, &mf, err) < 0)
         return -1;
-    if (!json_is_integer(size) || json_integer_value(size) < 0)
-        return err_set(err, "%s: \"%s\" has no valid size", where, mf->name);
-    mf->size = json_integer_value(size);
-    if (mf->path[0] == '/' || strstr(mf->path, "..") || strlen(mf->sha256) != 64)
-        return err_set(err, "%s: unsafe path or bad sha256 for \"%s\"", where, mf->name);
+    of->name = mf.name;
+    of->path = mf.path;
+    of->sha256 = mf.sha256;
+    of->content_type = mf.content_type;
+    of->size = mf.size;
     return 0;
 }
 
 static int out_read_manifest(struct mirror *mr, struct err *err)
 {
-    const json_t *m = mr->manifest;
+    struct release_manifest m;
     const char *where = MANIFEST_NAME;
-    json_t *files = json_object_get(m, "files");
     const struct request_source *src = &mr->r->req.source;
-    if (out_str(m, "owner", &mr->owner, where, err) < 0 ||
-        out_str(m, "repository", &mr->repository, where, err) < 0 ||
-        out_str(m, "tag", &mr->tag, where, err) < 0 || out_str(m, "id", &mr->id, where, err) < 0 ||
-        out_str(m, "timestamp", &mr->timestamp, where, err) < 0 ||
-        out_str(m, "version", &mr->version, where, err) < 0)
+    if (manifest_parse(mr->manifest, &m, err) < 0)
         return -1;
+    mr->owner = m.owner;
+    mr->repository = m.repository;
+    mr->tag = m.tag;
+    mr->id = m.id;
+    mr->timestamp = m.timestamp;
+    mr->version = m.version;
     if (!*mr->tag) /* in of a draft without a tag, by id */
         return err_set(err,
                        "%s: release %s has no tag (a draft without one): nothing to mirror it "
@@ -134,13 +122,13 @@ static int out_read_manifest(struct mirror *mr, struct err *err)
     if (strcasecmp(mr->owner, src->owner) != 0 || strcasecmp(mr->repository, src->repository))
         return err_set(err, "params.from holds a release of %s/%s, not of %s/%s", mr->owner,
                        mr->repository, src->owner, src->repository);
-    if (!json_is_array(files))
+    if (!json_is_array(m.files))
         return err_set(err, "%s: field \"files\" is not an array", where);
-    mr->files = calloc(json_array_size(files) + 1, sizeof(*mr->files));
+    mr->files = calloc(json_array_size(m.files) + 1, sizeof(*mr->files));
     if (!mr->files)
         return err_set(err, "out of memory");
-    for (size_t i = 0; i < json_array_size(files); i++, mr->n_files++)
-        if (out_read_file_entry(json_array_get(files, i), &mr->files[i], err) < 0)
+    for (size_t i = 0; i < json_array_size(m.files); i++, mr->n_files++)
+        if (out_read_file_entry(json_array_get(m.files, i), &mr->files[i], err) < 0)
             return -1;
     return 0;
 }

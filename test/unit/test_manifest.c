@@ -70,11 +70,41 @@ static void test_version(void)
     json_decref(v);
 }
 
+static void test_parse(void)
+{
+    struct release_manifest m;
+    struct manifest_file f;
+    struct err err = {""};
+    json_t *doc = json_loads("{\"owner\":\"o\",\"repository\":\"r\",\"tag\":\"t\",\"id\":\"1\","
+                             "\"timestamp\":\"ts\",\"version\":\"1.0\",\"files\":[]}",
+                             0, NULL);
+    CHECK(manifest_parse(doc, &m, &err) == 0);
+    CHECK_STR(m.repository, "r");
+    CHECK_STR(m.version, "1.0");
+    CHECK(json_is_array(m.files));
+    json_object_del(doc, "id");
+    CHECK(manifest_parse(doc, &m, &err) < 0);
+    CHECK(strstr(err.msg, "release.json: field \"id\"") != NULL);
+    json_decref(doc);
+
+    json_t *e = json_pack("{s:s s:s s:s s:s s:I}", "name", "a", "path", "assets/a", "sha256",
+                          "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                          "content_type", "x/y", "size", (json_int_t)7);
+    CHECK(manifest_file_read(e, &f, &err) == 0 && f.size == 7);
+    CHECK_STR(f.path, "assets/a");
+    json_object_set_new(e, "path", json_string("../a"));
+    CHECK(manifest_file_read(e, &f, &err) < 0 && strstr(err.msg, "unsafe path") != NULL);
+    json_object_set_new(e, "size", json_integer(-1));
+    CHECK(manifest_file_read(e, &f, &err) < 0 && strstr(err.msg, "no valid size") != NULL);
+    json_decref(e);
+}
+
 int main(void)
 {
     test_names();
     test_placeholders();
     test_keys();
     test_version();
+    test_parse();
     return TEST_DONE();
 }
