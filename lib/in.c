@@ -29,7 +29,7 @@ struct in_file {
     struct attest_prov_asset prov; /* its build provenance, when verified */
 };
 
-struct fetch {
+struct in_ctx {
     struct resource *r;
     struct github_release rel;
     int dest_fd, files_fd; /* DEST, and where files go (DEST or DEST/assets) */
@@ -121,7 +121,7 @@ static void in_remove_leftovers(int dir_fd)
 
 /* The private directory every temporary file goes to: made by mkdtemp in
  * DEST, so that no asset name (never holding '/') can reach one. */
-static int in_make_tmp(struct fetch *f, const char *dest, struct err *err)
+static int in_make_tmp(struct in_ctx *f, const char *dest, struct err *err)
 {
     char path[4096];
     int n = snprintf(path, sizeof(path), "%s/.grm-tmp-%ld-XXXXXX", dest, (long)getpid());
@@ -153,7 +153,7 @@ static int in_find_draft(struct resource *r, const char *tag, char *id, size_t n
 
 /* By id first, then by tag, then (drafts) by tag in the listing. A version
  * may hold only an id. */
-static int in_resolve(struct fetch *f, struct err *err)
+static int in_resolve(struct in_ctx *f, struct err *err)
 {
     const struct request_version *v = &f->r->req.version;
     int found = 0;
@@ -191,7 +191,7 @@ static int in_is_meta_name(const char *name)
     return 0;
 }
 
-static int in_add_file(struct fetch *f, const char *name, const char *content_type, int is_asset)
+static int in_add_file(struct in_ctx *f, const char *name, const char *content_type, int is_asset)
 {
     struct in_file *ff = &f->files[f->n_files++];
     memset(ff, 0, sizeof(*ff));
@@ -205,7 +205,7 @@ static int in_add_file(struct fetch *f, const char *name, const char *content_ty
 
 /* Whether the get writes the source archive `name` (source.tar.gz or
  * source.zip): asked for, and the release has a tag to archive. */
-static int in_wants_source(const struct fetch *f, const char *name)
+static int in_wants_source(const struct in_ctx *f, const char *name)
 {
     const struct request_get_params *p = &f->r->req.get;
     if (!*f->rel.tag)
@@ -216,7 +216,7 @@ static int in_wants_source(const struct fetch *f, const char *name)
 }
 
 /* Which assets to download; every name is checked before anything is written. */
-static int in_plan(struct fetch *f, struct err *err)
+static int in_plan(struct in_ctx *f, struct err *err)
 {
     const struct request *req = &f->r->req;
     char *const *globs = req->get.globs ? req->get.globs : req->source.globs;
@@ -249,7 +249,7 @@ static int in_plan(struct fetch *f, struct err *err)
     return 0;
 }
 
-static void in_add_sources(struct fetch *f)
+static void in_add_sources(struct in_ctx *f)
 {
     const struct request_get_params *p = &f->r->req.get;
     if (!*f->rel.tag && (p->include_source_tarball || p->include_source_zip))
@@ -264,7 +264,7 @@ static void in_add_sources(struct fetch *f)
     }
 }
 
-static int in_download(struct fetch *f, struct err *err)
+static int in_download(struct in_ctx *f, struct err *err)
 {
     struct assets_download *ds = calloc(f->n_files ? f->n_files : 1, sizeof(*ds));
     if (!ds)
@@ -287,7 +287,7 @@ static int in_download(struct fetch *f, struct err *err)
 
 /* Write a small file atomically: written in the temporary directory, then
  * renamed into dir_fd. */
-static int in_write(const struct fetch *f, int dir_fd, const char *name, const char *data,
+static int in_write(const struct in_ctx *f, int dir_fd, const char *name, const char *data,
                     size_t len, struct err *err)
 {
     const char *tmp = "meta";
@@ -315,14 +315,14 @@ static int in_write(const struct fetch *f, int dir_fd, const char *name, const c
     return 0;
 }
 
-static int in_write_str(const struct fetch *f, const char *name, const char *s, struct err *err)
+static int in_write_str(const struct in_ctx *f, const char *name, const char *s, struct err *err)
 {
     return in_write(f, f->dest_fd, name, s ? s : "", s ? strlen(s) : 0, err);
 }
 
 /* attestations/release.sigstore.json and attestations/trusted_root.json,
  * when the release attestation was verified. */
-static int in_write_attestation(struct fetch *f, struct err *err)
+static int in_write_attestation(struct in_ctx *f, struct err *err)
 {
     if (!f->att.verified)
         return 0;
@@ -341,7 +341,7 @@ static int in_write_attestation(struct fetch *f, struct err *err)
 
 /* attestations/ASSET.sigstore.json per asset whose provenance verified, and
  * the trusted roots they were verified against. */
-static int in_write_provenance(struct fetch *f, struct err *err)
+static int in_write_provenance(struct in_ctx *f, struct err *err)
 {
     static const char *const roots[2] = {ATTEST_PROV_ROOT_PUBLIC_GOOD, ATTEST_PROV_ROOT_GITHUB};
     char name[320];
@@ -371,7 +371,7 @@ static int in_write_provenance(struct fetch *f, struct err *err)
 
 /* Each selected asset's build provenance, before any download. An asset
  * named "release" would take the release attestation's evidence name. */
-static int in_provenance(struct fetch *f, struct err *err)
+static int in_provenance(struct in_ctx *f, struct err *err)
 {
     attest_prov_get_init(&f->prov, &f->r->gh, &f->r->req.source, &f->r->tuf);
     for (size_t i = 0; i < f->n_files; i++) {
@@ -388,14 +388,14 @@ static int in_provenance(struct fetch *f, struct err *err)
 }
 
 /* Assets GitHub gave no digest are checked against the attested sha256. */
-static void in_attested_digests(struct fetch *f)
+static void in_attested_digests(struct in_ctx *f)
 {
     for (size_t i = 0; f->att.verified && i < f->n_files; i++)
         if (f->files[i].is_asset && !f->files[i].dl.digest)
             f->files[i].dl.digest = attest_get_subject_sha256(&f->att, f->files[i].name);
 }
 
-static json_t *in_manifest(const struct fetch *f)
+static json_t *in_manifest(const struct in_ctx *f)
 {
     const struct request_source *src = &f->r->req.source;
     char id[32];
@@ -433,7 +433,7 @@ static json_t *in_manifest(const struct fetch *f)
 /* The small files, each only when it has content (as github-release-
  * resource): no tag or version without a tag, no commit_sha for a draft or
  * an unknown tag, no body without notes. */
-static int in_write_small(struct fetch *f, struct err *err)
+static int in_write_small(struct in_ctx *f, struct err *err)
 {
     const char *const files[][2] = {
         {"tag", f->rel.tag},           {"version", *f->rel.tag ? f->version_text : NULL},
@@ -446,7 +446,7 @@ static int in_write_small(struct fetch *f, struct err *err)
     return 0;
 }
 
-static int in_write_meta(struct fetch *f, struct err *err)
+static int in_write_meta(struct in_ctx *f, struct err *err)
 {
     struct buf sums = BUF_INIT(0);
     for (size_t i = 0; i < f->n_files; i++)
@@ -479,7 +479,7 @@ static void in_metadata_add(json_t *md, const char *name, const char *value, con
         json_object_set_new(json_array_get(md, json_array_size(md) - 1), key, extra);
 }
 
-static json_t *in_response(const struct fetch *f)
+static json_t *in_response(const struct in_ctx *f)
 {
     int64_t bytes = 0;
     char count[32], total[32];
@@ -521,7 +521,7 @@ static json_t *in_response(const struct fetch *f)
     return json_pack("{s:o s:o}", "version", manifest_version_json(&f->rel), "metadata", md);
 }
 
-static int in_open_files_dir(struct fetch *f, struct err *err)
+static int in_open_files_dir(struct in_ctx *f, struct err *err)
 {
     f->files_fd = f->dest_fd;
     if (!f->r->req.source.asset_dir)
@@ -541,7 +541,7 @@ static int in_open_files_dir(struct fetch *f, struct err *err)
 
 /* The commit of a published release's tag (a draft's tag may not exist yet:
  * not asked, as github-release-resource). */
-static int in_commit(struct fetch *f, struct err *err)
+static int in_commit(struct in_ctx *f, struct err *err)
 {
     const struct request_source *src = &f->r->req.source;
     if (f->rel.draft || !*f->rel.tag)
@@ -554,7 +554,7 @@ static int in_commit(struct fetch *f, struct err *err)
     return 0;
 }
 
-static int in_steps(struct fetch *f, const char *dest, struct err *err)
+static int in_steps(struct in_ctx *f, const char *dest, struct err *err)
 {
     struct resource *r = f->r;
     if (in_open_dest(dest, &f->dest_fd, err) < 0 || in_resolve(f, err) < 0 ||
@@ -587,7 +587,7 @@ static int in_steps(struct fetch *f, const char *dest, struct err *err)
 
 int in_run(struct resource *r, const char *dest, json_t **response, struct err *err)
 {
-    struct fetch f;
+    struct in_ctx f;
     memset(&f, 0, sizeof(f));
     f.r = r;
     f.dest_fd = f.files_fd = f.tmp_fd = -1;

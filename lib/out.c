@@ -34,7 +34,7 @@ struct out_file {
     char (*part_hex)[65]; /* multipart: each part's sha256, from the verification */
 };
 
-struct mirror {
+struct out_ctx {
     struct resource *r;
     const struct request_mirror *cfg;
     struct http_client http;
@@ -52,7 +52,7 @@ struct mirror {
 
 /* ---- step 1: read and verify what the get wrote ---- */
 
-static int out_open_from(struct mirror *mr, const char *sources_dir, struct err *err)
+static int out_open_from(struct out_ctx *mr, const char *sources_dir, struct err *err)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/%s", sources_dir, mr->r->req.put.from);
@@ -101,7 +101,7 @@ static int out_read_file_entry(const json_t *f, struct out_file *of, struct err 
     return 0;
 }
 
-static int out_read_manifest(struct mirror *mr, struct err *err)
+static int out_read_manifest(struct out_ctx *mr, struct err *err)
 {
     struct release_manifest m;
     const char *where = MANIFEST_NAME;
@@ -135,7 +135,7 @@ static int out_read_manifest(struct mirror *mr, struct err *err)
 
 /* The cheap check of every listed file, before any request: it is there, a
  * regular file (not a symlink), of the size the manifest gives. */
-static int out_check_file(struct mirror *mr, const struct out_file *mf, struct err *err)
+static int out_check_file(struct out_ctx *mr, const struct out_file *mf, struct err *err)
 {
     struct stat st;
     int fd = openat(mr->from_fd, mf->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -177,7 +177,7 @@ static int out_hash_range(int fd, const char *path, unsigned char *chunk, int64_
 
 /* SHA-256 of the whole file and, when it goes up in parts, of each part
  * (s3_part_size's split), in one read. 0, or -1 with err set. */
-static int out_hash(struct mirror *mr, struct out_file *mf, int fd, char hex[65], int64_t *size,
+static int out_hash(struct out_ctx *mr, struct out_file *mf, int fd, char hex[65], int64_t *size,
                     struct err *err)
 {
     int64_t ps = 0, at = 0;
@@ -220,7 +220,7 @@ static int out_same_file(const struct stat *a, const struct stat *b)
 /* The full check of a file about to be uploaded: its SHA-256 (and its
  * parts'), with the file's identity before and after, which its upload
  * compares again. */
-static int out_verify_file(struct mirror *mr, struct out_file *mf, struct err *err)
+static int out_verify_file(struct out_ctx *mr, struct out_file *mf, struct err *err)
 {
     char hex[65];
     int64_t size = 0;
@@ -274,7 +274,7 @@ static int out_key_check(const char *key, struct err *err)
     return err_set(err, "refusing key \"%s\": it holds %s", shown, why);
 }
 
-static int out_plan_keys(struct mirror *mr, struct err *err)
+static int out_plan_keys(struct out_ctx *mr, struct err *err)
 {
     const struct request_mirror *m = mr->cfg;
     struct buf manifest_key = BUF_INIT(0), sums_key = BUF_INIT(0), latest_key = BUF_INIT(0);
@@ -325,7 +325,7 @@ static int out_plan_keys(struct mirror *mr, struct err *err)
 
 /* Skip a file the bucket holds with the same size and SHA-256 (the sha256
  * metadata this resource writes), unless params.force. */
-static int out_head_file(struct mirror *mr, struct out_file *f, struct err *err)
+static int out_head_file(struct out_ctx *mr, struct out_file *f, struct err *err)
 {
     struct s3_object_info info;
     if (s3_head_object(&mr->s3, f->key, &info, err) < 0)
@@ -353,7 +353,7 @@ static int out_still_same(void *ctx, struct err *err)
     return 0;
 }
 
-static int out_upload_file(struct mirror *mr, struct out_file *f, struct err *err)
+static int out_upload_file(struct out_ctx *mr, struct out_file *f, struct err *err)
 {
     struct out_upload u = {f, openat(mr->from_fd, f->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)};
     if (u.fd < 0)
@@ -379,7 +379,7 @@ static int out_upload_file(struct mirror *mr, struct out_file *f, struct err *er
 /* HEAD every file, hash every file to be uploaded (all of them before the
  * first upload, so a tampered file uploads nothing), then upload. Files the
  * bucket already holds are not read: a second out costs its HEADs. */
-static int out_upload_missing(struct mirror *mr, struct err *err)
+static int out_upload_missing(struct out_ctx *mr, struct err *err)
 {
     for (size_t i = 0; i < mr->n_files; i++)
         if (out_head_file(mr, &mr->files[i], err) < 0)
@@ -403,7 +403,7 @@ static int out_upload_missing(struct mirror *mr, struct err *err)
 
 /* ---- step 4: manifest and sums in the bucket ---- */
 
-static json_t *out_bucket_manifest(const struct mirror *mr)
+static json_t *out_bucket_manifest(const struct out_ctx *mr)
 {
     json_t *doc = json_deep_copy(mr->manifest);
     json_t *files = json_object_get(doc, "files");
@@ -414,7 +414,7 @@ static json_t *out_bucket_manifest(const struct mirror *mr)
     return doc;
 }
 
-static int out_put_json(struct mirror *mr, const char *key, json_t *doc, struct err *err)
+static int out_put_json(struct out_ctx *mr, const char *key, json_t *doc, struct err *err)
 {
     char *text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
     json_decref(doc);
@@ -428,7 +428,7 @@ static int out_put_json(struct mirror *mr, const char *key, json_t *doc, struct 
     return rc;
 }
 
-static int out_put_release_files(struct mirror *mr, struct err *err)
+static int out_put_release_files(struct out_ctx *mr, struct err *err)
 {
     struct buf sums = BUF_INIT(0), key = BUF_INIT(0);
     const char *rp = buf_str(&mr->release_prefix);
@@ -455,7 +455,7 @@ static int out_put_release_files(struct mirror *mr, struct err *err)
 
 static const char *const out_attest_files[] = {"release.sigstore.json", "trusted_root.json"};
 
-static int out_attest_key(const struct mirror *mr, const char *name, struct buf *key)
+static int out_attest_key(const struct out_ctx *mr, const char *name, struct buf *key)
 {
     buf_reset(key);
     return buf_addf(key, "%s%s/%s", buf_str(&mr->release_prefix), MANIFEST_ATTEST_DIR, name);
@@ -477,7 +477,7 @@ static void out_free_names(char **names)
  * and the build provenance's (ASSET.sigstore.json, trusted_root.*.json);
  * plain *.json files only, sorted. NULL-terminated, malloced; NULL when out
  * of memory (*n 0 and an empty list when the folder is absent). */
-static char **out_attest_names(const struct mirror *mr, size_t *n)
+static char **out_attest_names(const struct out_ctx *mr, size_t *n)
 {
     char **names = calloc(3, sizeof(*names));
     size_t cap = 2;
@@ -510,7 +510,7 @@ static char **out_attest_names(const struct mirror *mr, size_t *n)
 }
 
 /* No asset may take the key of the evidence (checked before any upload). */
-static int out_check_attest_keys(struct mirror *mr, struct err *err)
+static int out_check_attest_keys(struct out_ctx *mr, struct err *err)
 {
     struct buf key = BUF_INIT(0);
     size_t n_names;
@@ -533,7 +533,7 @@ static int out_check_attest_keys(struct mirror *mr, struct err *err)
 }
 
 /* Upload from/attestations/NAME when the get verified an attestation. */
-static int out_put_attest_file(struct mirror *mr, const char *name, struct err *err)
+static int out_put_attest_file(struct out_ctx *mr, const char *name, struct err *err)
 {
     char rel[400];
     struct buf data = BUF_INIT(SIGSTORE_BUNDLE_MAX), key = BUF_INIT(0);
@@ -556,7 +556,7 @@ static int out_put_attest_file(struct mirror *mr, const char *name, struct err *
 }
 
 /* Every file of from/attestations/ (out_attest_names). */
-static int out_put_attestations(struct mirror *mr, struct err *err)
+static int out_put_attestations(struct out_ctx *mr, struct err *err)
 {
     size_t n;
     char **names = out_attest_names(mr, &n);
@@ -570,7 +570,7 @@ static int out_put_attestations(struct mirror *mr, struct err *err)
 /* ---- step 5: latest.json ---- */
 
 /* Order this release against one named by a manifest or latest.json. */
-static int out_cmp(const struct mirror *mr, const char *tag, const char *id, const char *timestamp,
+static int out_cmp(const struct out_ctx *mr, const char *tag, const char *id, const char *timestamp,
                    const char *other_tag, const char *other_id, const char *other_timestamp)
 {
     struct github_release a = {0}, b = {0};
@@ -590,7 +590,7 @@ static int out_cmp(const struct mirror *mr, const char *tag, const char *id, con
     return c;
 }
 
-static json_t *out_latest_doc(const struct mirror *mr)
+static json_t *out_latest_doc(const struct out_ctx *mr)
 {
     json_t *files = json_array();
     for (size_t i = 0; i < mr->n_files; i++)
@@ -611,7 +611,7 @@ static json_t *out_latest_doc(const struct mirror *mr)
 /* One round: read latest.json, compare, write it on condition that it is
  * still what was read. 0 done (written or left), 1 someone else wrote it in
  * between, -1 error. */
-static int out_latest_round(struct mirror *mr, const char *key, struct err *err)
+static int out_latest_round(struct out_ctx *mr, const char *key, struct err *err)
 {
     struct buf old = BUF_INIT(0);
     char etag[128];
@@ -655,7 +655,7 @@ static int out_latest_round(struct mirror *mr, const char *key, struct err *err)
 /* latest.json by conditional PUT, so that of two puts at once the newer
  * release wins: on a conflict read again, compare again and retry (with
  * jitter), up to OUT_LATEST_TRIES times. */
-static int out_update_latest(struct mirror *mr, struct err *err)
+static int out_update_latest(struct out_ctx *mr, struct err *err)
 {
     struct buf key = BUF_INIT(0);
     int rc = buf_addf(&key, "%s%s", buf_str(&mr->repo_prefix), MANIFEST_LATEST);
@@ -779,7 +779,7 @@ static int out_collect(void *ctx, const char *key, int64_t size, int is_prefix, 
 /* The manifest of one listed release; kept only when it names the tag its
  * key belongs to (anything else, e.g. an asset called release.json, is not
  * a release and is left alone). */
-static int out_load_old(struct mirror *mr, struct out_old *old, struct err *err)
+static int out_load_old(struct out_ctx *mr, struct out_old *old, struct err *err)
 {
     struct buf key = BUF_INIT(0), body = BUF_INIT(0), want = BUF_INIT(0);
     int found = 0, rc = buf_addf(&key, "%s%s", old->prefix, MANIFEST_NAME);
@@ -803,7 +803,7 @@ static int out_load_old(struct mirror *mr, struct out_old *old, struct err *err)
     return rc;
 }
 
-static int out_old_cmp(struct mirror *mr, const struct out_old *a, const struct out_old *b)
+static int out_old_cmp(struct out_ctx *mr, const struct out_old *a, const struct out_old *b)
 {
     const json_t *x = a->manifest, *y = b->manifest;
     return out_cmp(mr, json_string_value(json_object_get(x, "tag")),
@@ -827,7 +827,7 @@ static int out_add_file_keys(struct out_keys *k, const json_t *doc, struct err *
 }
 
 /* latest.json's files, whatever release it names. */
-static int out_protect_latest(struct mirror *mr, struct out_keys *keep, struct err *err)
+static int out_protect_latest(struct out_ctx *mr, struct out_keys *keep, struct err *err)
 {
     struct buf key = BUF_INIT(0), body = BUF_INIT(0);
     int found = 0, rc = buf_addf(&key, "%s%s", buf_str(&mr->repo_prefix), MANIFEST_LATEST);
@@ -856,7 +856,7 @@ static int out_nested(const struct out_list *l, const struct out_old *old, const
     return 0;
 }
 
-static int out_delete_release(struct mirror *mr, const struct out_list *l,
+static int out_delete_release(struct out_ctx *mr, const struct out_list *l,
                               const struct out_old *old, const struct out_keys *keep,
                               struct err *err)
 {
@@ -895,7 +895,7 @@ static int out_delete_release(struct mirror *mr, const struct out_list *l,
 
 /* The keys nobody may delete: the kept releases' (their manifests' files,
  * release.json and SHA256SUMS), this release's and latest.json's. */
-static int out_protected(struct mirror *mr, struct out_old **valid, size_t n_kept,
+static int out_protected(struct out_ctx *mr, struct out_old **valid, size_t n_kept,
                          struct out_keys *keep, struct err *err)
 {
     struct buf k = BUF_INIT(0);
@@ -918,7 +918,7 @@ static int out_protected(struct mirror *mr, struct out_old **valid, size_t n_kep
 
 /* One log line when the bucket keeps old versions: deleting then only adds
  * delete markers. Failing to ask (permissions) is not an error. */
-static void out_note_versioning(struct mirror *mr)
+static void out_note_versioning(struct out_ctx *mr)
 {
     char status[32];
     struct err err;
@@ -935,7 +935,7 @@ static void out_note_versioning(struct mirror *mr)
 
 /* Newest first (insertion sort; the list is short). The release just
  * mirrored counts as kept whatever its place. */
-static size_t out_sort_kept(struct mirror *mr, struct out_old **valid, size_t n)
+static size_t out_sort_kept(struct out_ctx *mr, struct out_old **valid, size_t n)
 {
     size_t keep = (size_t)mr->r->req.put.keep_versions;
     for (size_t i = 1; i < n; i++)
@@ -954,7 +954,7 @@ static size_t out_sort_kept(struct mirror *mr, struct out_old **valid, size_t n)
     return keep < n ? keep : n;
 }
 
-static int out_retention(struct mirror *mr, struct err *err)
+static int out_retention(struct out_ctx *mr, struct err *err)
 {
     size_t n = 0, kept = 0;
     struct out_list l = {0};
@@ -988,7 +988,7 @@ static int out_retention(struct mirror *mr, struct err *err)
 
 /* ---- the command ---- */
 
-static int out_open_s3(struct mirror *mr, struct err *err)
+static int out_open_s3(struct out_ctx *mr, struct err *err)
 {
     if (http_client_init(&mr->http, err) < 0)
         return -1;
@@ -1001,7 +1001,7 @@ static int out_open_s3(struct mirror *mr, struct err *err)
     return 0;
 }
 
-static int out_steps(struct mirror *mr, const char *sources_dir, struct err *err)
+static int out_steps(struct out_ctx *mr, const char *sources_dir, struct err *err)
 {
     if (out_open_from(mr, sources_dir, err) < 0 || out_read_manifest(mr, err) < 0)
         return -1;
@@ -1023,7 +1023,7 @@ static int out_steps(struct mirror *mr, const char *sources_dir, struct err *err
     return 0;
 }
 
-static json_t *out_response(const struct mirror *mr)
+static json_t *out_response(const struct out_ctx *mr)
 {
     char uploaded[32], skipped[32], bytes[32];
     snprintf(uploaded, sizeof(uploaded), "%d", mr->uploaded);
@@ -1042,7 +1042,7 @@ static json_t *out_response(const struct mirror *mr)
 
 int out_run(struct resource *r, const char *sources_dir, json_t **response, struct err *err)
 {
-    struct mirror mr;
+    struct out_ctx mr;
     memset(&mr, 0, sizeof(mr));
     mr.r = r;
     mr.cfg = &r->req.source.mirror;
