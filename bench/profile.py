@@ -37,7 +37,7 @@ FUNCS = {
     "download": ["assets_write", "sha256_update", "http_on_body", "http_progress",
                  "curl_easy_getinfo", "__libc_pwrite", "pwrite64", "Curl_client_write",
                  "Curl_readwrite", "curl_multi_perform"],
-    "upload": ["mirror_verify_file", "sha256_fd", "sha256_update", "http_on_read",
+    "upload": ["out_verify_file", "sha256_fd", "sha256_update", "http_on_read",
                "__libc_pread", "pread64", "Curl_fillreadbuffer", "Curl_readwrite",
                "s3_put_file", "curl_multi_perform"],
     "json": ["listing_fetch", "github_get_json", "json_loadb", "listing_page_items",

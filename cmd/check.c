@@ -1,14 +1,15 @@
 /* check.c - /opt/resource/check: print the releases that are new versions,
  * oldest first, as a JSON array on stdout. */
+#include "check.h"
 #include "resource.h"
 
-static int check_run(struct resource *r, const char *dir, json_t **versions, struct err *err)
+static int run(struct resource *r, const char *dir, json_t **versions, struct err *err)
 {
     (void)dir; /* check takes no directory */
-    return resource_check(r, versions, err);
+    return check_run(r, versions, err);
 }
 
 int main(void)
 {
-    return resource_main(REQUEST_CHECK, NULL, check_run);
+    return resource_main(REQUEST_CHECK, NULL, run);
 }

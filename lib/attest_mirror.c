@@ -74,7 +74,7 @@ static int check_file(int dfd, const char *rel, json_t *f, struct err *err)
 static int check_sums(int dfd, json_t *doc, size_t n_files, struct err *err)
 {
     struct buf sums;
-    if (read_at(dfd, "SHA256SUMS", 64u * 1024 * 1024, &sums) < 0)
+    if (read_at(dfd, MANIFEST_SUMS, 64u * 1024 * 1024, &sums) < 0)
         return buf_free(&sums), err_set(err, "policy: SHA256SUMS is missing or unreadable");
     size_t lines = 0;
     int rc = 0;
@@ -196,8 +196,8 @@ static int check_attestation(int dfd, json_t *doc, struct attest_mirror_report *
 /* The stored root i (public good, GitHub) parsed into tr; 0 absent, 1 parsed. */
 static int load_prov_root(int dfd, int i, struct trusted_root *tr, struct err *err)
 {
-    static const char *const names[2] = {ATTEST_MIRROR_DIR "/trusted_root.public-good.json",
-                                         ATTEST_MIRROR_DIR "/trusted_root.github.json"};
+    static const char *const names[2] = {MANIFEST_ATTEST_DIR "/trusted_root.public-good.json",
+                                         MANIFEST_ATTEST_DIR "/trusted_root.github.json"};
     struct buf text;
     int rc = read_at(dfd, names[i], TRUSTED_ROOT_MAX, &text);
     if (rc == 0)
@@ -251,7 +251,7 @@ static int check_prov_file(int dfd, json_t *f, const struct attest_provenance_ro
     struct sigstore_bundle_list l;
     if (!name)
         return err_set(err, "policy: release.json: an attested file has no name");
-    snprintf(path, sizeof(path), "%s/%s.sigstore.json", ATTEST_MIRROR_DIR, name);
+    snprintf(path, sizeof(path), "%s/%s.sigstore.json", MANIFEST_ATTEST_DIR, name);
     int rc = read_at(dfd, path, SIGSTORE_BUNDLE_MAX, &text) < 0
                  ? err_set(err, "bundle: %s is missing or unreadable", path)
                  : 0;
@@ -325,7 +325,7 @@ int attest_mirror_verify(const char *dir, struct attest_mirror_report *rep, stru
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0)
         return err_set(err, "cannot open directory '%s'", dir), -2;
-    if (read_at(dfd, "release.json", 64u * 1024 * 1024, &text) < 0) {
+    if (read_at(dfd, MANIFEST_NAME, 64u * 1024 * 1024, &text) < 0) {
         close(dfd);
         buf_free(&text);
         return err_set(err, "cannot read '%s/release.json'", dir), -2;

@@ -8,10 +8,10 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "manifest.h"
 
-#define ATTEST_MIRROR_DIR "attestations"
-#define ATTEST_MIRROR_BUNDLE "attestations/release.sigstore.json"
-#define ATTEST_MIRROR_ROOT "attestations/trusted_root.json"
+#define ATTEST_MIRROR_BUNDLE MANIFEST_ATTEST_DIR "/release.sigstore.json"
+#define ATTEST_MIRROR_ROOT MANIFEST_ATTEST_DIR "/trusted_root.json"
 
 struct attest_mirror_report {
     char what[512];   /* "OWNER/REPO TAG" */

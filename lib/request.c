@@ -19,6 +19,7 @@
 #include "github_app.h"
 #include "json_field.h"
 #include "log.h"
+#include "manifest.h"
 #include "tag_filter.h"
 #include "trusted_root.h"
 
@@ -28,16 +29,12 @@
 
 #define DEFAULT_API_URL "https://api.github.com"
 #define DEFAULT_REGION "us-east-1"
-#define DEFAULT_KEY_TEMPLATE "{owner}/{repository}/{tag}/{asset}"
 #define DEFAULT_CONCURRENCY 4
 
 static int is_placeholder(const char *p, size_t n)
 {
-    static const char *const names[] = {"{owner}", "{repository}", "{tag}", "{version}", "{asset}"};
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        if (strlen(names[i]) == n && strncmp(p, names[i], n) == 0)
-            return 1;
-    return 0;
+    int i = manifest_placeholder_at(p);
+    return i >= 0 && strlen(manifest_placeholders[i]) == n;
 }
 
 static int check_key_template(const char *path, const char *t, struct err *err)
@@ -53,7 +50,7 @@ static int check_key_template(const char *path, const char *t, struct err *err)
                            (int)(end - p + 1), p);
         p = end + 1;
     }
-    if (!strstr(t, "{asset}"))
+    if (!strstr(t, manifest_placeholders[MANIFEST_PH_ASSET]))
         return err_set(err, "invalid %s: must contain \"{asset}\"", path);
     return 0;
 }
@@ -563,7 +560,7 @@ static int request_init(struct request *req, enum request_kind kind, struct err 
         json_field_set_str(&s->tag_filter, TAG_FILTER_DEFAULT, err) < 0 ||
         json_field_set_str(&s->mirror.region, DEFAULT_REGION, err) < 0 ||
         json_field_set_str(&s->mirror.prefix, "", err) < 0 ||
-        json_field_set_str(&s->mirror.key_template, DEFAULT_KEY_TEMPLATE, err) < 0)
+        json_field_set_str(&s->mirror.key_template, MANIFEST_KEY_TEMPLATE_DEFAULT, err) < 0)
         return -1;
     return 0;
 }

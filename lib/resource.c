@@ -1,7 +1,5 @@
-/* resource.c - set-up shared by check, in and out, and check itself
- * (see resource.h). */
+/* resource.c - set-up shared by check, in and out (see resource.h). */
 #include "resource.h"
-#include "listing.h"
 #include "log.h"
 #include "signals.h"
 
@@ -91,16 +89,6 @@ void resource_close(struct resource *r)
     r->opened = 0;
 }
 
-json_t *resource_version_json(const struct github_release *rel)
-{
-    char id[32];
-    snprintf(id, sizeof(id), "%lld", (long long)rel->id);
-    if (!rel->tag || !*rel->tag) /* a draft without a tag: known by id only */
-        return json_pack("{s:s s:s}", "id", id, "timestamp", github_release_time(rel));
-    return json_pack("{s:s s:s s:s}", "tag", rel->tag, "id", id, "timestamp",
-                     github_release_time(rel));
-}
-
 void resource_metadata_add(json_t *metadata, const char *name, const char *value)
 {
     json_array_append_new(metadata,
@@ -116,31 +104,6 @@ int resource_print(json_t *doc, struct err *err)
     int ok = printf("%s\n", text) > 0 && fflush(stdout) == 0;
     free(text);
     return ok ? 0 : err_set(err, "cannot write to stdout");
-}
-
-int resource_check(struct resource *r, json_t **versions, struct err *err)
-{
-    struct listing list;
-    struct releases_entry *es = NULL;
-    size_t n = 0;
-    *versions = NULL;
-    if (listing_fetch(&r->gh, &list, err) < 0)
-        return -1;
-    log_info("listed %zu releases of %s/%s in %d request%s%s", list.n, r->req.source.owner,
-             r->req.source.repository, list.requests, list.requests == 1 ? "" : "s",
-             list.from_cache ? " (unchanged since the last check)" : "");
-    if (releases_select(&r->policy, list.rels, list.n, &es, &n, err) < 0) {
-        listing_free(&list);
-        return -1;
-    }
-    json_t *out = json_array();
-    size_t from = releases_check_from(&r->policy, es, n, &r->req.version);
-    for (size_t i = from; i < n; i++)
-        json_array_append_new(out, resource_version_json(es[i].rel));
-    releases_entries_free(es, n);
-    listing_free(&list);
-    *versions = out;
-    return 0;
 }
 
 int resource_main(enum request_kind kind, const char *dir, resource_fn fn)

@@ -1,6 +1,7 @@
 /* resource.h - what the three commands share: reading the request, the
  * HTTP and GitHub clients configured from source, the release policy, the
- * Concourse version shape, printing the response, and check itself. */
+ * metadata array and printing the response (the version JSON is in
+ * manifest.h). */
 #ifndef GRM_RESOURCE_H
 #define GRM_RESOURCE_H
 
@@ -30,9 +31,6 @@ struct resource {
 int resource_open(struct resource *r, enum request_kind kind, struct err *err);
 void resource_close(struct resource *r);
 
-/* {"tag":..,"id":..,"timestamp":..}, all strings (a new reference); without
- * "tag" when the release has none. */
-json_t *resource_version_json(const struct github_release *rel);
 /* {"name":..,"value":..} appended to a metadata array; value may be NULL (""). */
 void resource_metadata_add(json_t *metadata, const char *name, const char *value);
 /* Print doc as one line of JSON on stdout; 0 or -1. Steals the reference. */
@@ -48,8 +46,5 @@ int resource_main(enum request_kind kind, const char *dir, resource_fn fn);
  * names it when argc is wrong). */
 int resource_main_dir(enum request_kind kind, int argc, char **argv, const char *usage,
                       resource_fn fn);
-
-/* check: the versions to report, oldest first (a new JSON array). */
-int resource_check(struct resource *r, json_t **versions, struct err *err);
 
 #endif

@@ -1,4 +1,4 @@
-/* test_check_seam.c - check's logic (resource_check over lib/listing.c and
+/* test_check_seam.c - check's logic (check_run over lib/listing.c and
  * lib/github.c) against canned GitHub responses through the HTTP transport
  * seam (canned.h): paging by Link rel="next", the stop at GitHub's
  * 1000-result limit, the ETag cache's warm path (one 304), and the retry and
@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "canned.h"
+#include "check.h"
 #include "resource.h"
 #include "tap.h"
 
@@ -32,7 +33,7 @@ static char *run_check(const char *request)
         buf_addf(&out, "error: %s", err.msg);
         return buf_take(&out);
     }
-    if (resource_check(&r, &versions, &err) < 0) {
+    if (check_run(&r, &versions, &err) < 0) {
         buf_addf(&out, "error: %s", err.msg);
     } else {
         size_t i;

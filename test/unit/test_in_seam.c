@@ -1,4 +1,4 @@
-/* test_in_seam.c - in's logic (fetch_run over lib/github.c and
+/* test_in_seam.c - in's logic (in_run over lib/github.c and
  * lib/assets.c) against canned GitHub responses through the HTTP transport
  * seam (canned.h): the release resolved by id, its assets listed, the
  * commit resolved, the asset downloaded over GitHub's redirect (without the
@@ -13,7 +13,7 @@
 #include <jansson.h>
 
 #include "canned.h"
-#include "fetch.h"
+#include "in.h"
 #include "resource.h"
 #include "sha256.h"
 #include "tap.h"
@@ -56,7 +56,7 @@ static int run_in(const char *dest, json_t **response, struct err *err)
     canned_stdin(REQUEST);
     if (resource_open(&r, REQUEST_IN, err) < 0)
         return -1;
-    int rc = fetch_run(&r, dest, response, err);
+    int rc = in_run(&r, dest, response, err);
     resource_close(&r);
     return rc;
 }

@@ -1,4 +1,4 @@
-/* test_out_seam.c - out's logic (mirror_run over lib/s3.c) against canned
+/* test_out_seam.c - out's logic (out_run over lib/s3.c) against canned
  * S3 responses through the HTTP transport seam (canned.h): the plan (HEAD
  * every file, upload only those the bucket lacks or holds otherwise, then
  * the release's manifest, SHA256SUMS and latest.json), latest.json left alone
@@ -13,7 +13,7 @@
 #include <jansson.h>
 
 #include "canned.h"
-#include "mirror.h"
+#include "out.h"
 #include "resource.h"
 #include "sha256.h"
 #include "tap.h"
@@ -66,7 +66,7 @@ static int run_out(const char *request, const char *sources, struct err *err)
     canned_stdin(request);
     if (resource_open(&r, REQUEST_OUT, err) < 0)
         return -1;
-    int rc = mirror_run(&r, sources, &response, err);
+    int rc = out_run(&r, sources, &response, err);
     json_decref(response);
     resource_close(&r);
     return rc;

@@ -1,9 +1,9 @@
-/* mirror.c - the out command's work: check a fetched release, upload (verified) what
+/* out.c - the out command's work: check a fetched release, upload (verified) what
  * the bucket lacks, write its manifest, then latest.json and retention
- * (see mirror.h). */
-#include "mirror.h"
-#include "attest_mirror.h"
+ * (see out.h). */
+#include "out.h"
 #include "log.h"
+#include "manifest.h"
 #include "s3.h"
 #include "sha256.h"
 #include "sigstore_bundle.h"
@@ -21,11 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MIRROR_MANIFEST_MAX (16 * 1024 * 1024)
-#define MIRROR_LATEST_TRIES 5
-#define MIRROR_CHUNK (1024 * 1024)
+#define OUT_MANIFEST_MAX (16 * 1024 * 1024)
+#define OUT_LATEST_TRIES 5
+#define OUT_CHUNK (1024 * 1024)
 
-struct mirror_file {
+struct out_file {
     const char *name, *path, *sha256, *content_type; /* borrowed from the manifest */
     int64_t size;
     char *key;
@@ -34,7 +34,7 @@ struct mirror_file {
     char (*part_hex)[65]; /* multipart: each part's sha256, from the verification */
 };
 
-struct mirror {
+struct out_ctx {
     struct resource *r;
     const struct request_mirror *cfg;
     struct http_client http;
@@ -43,57 +43,16 @@ struct mirror {
     int from_fd;
     json_t *manifest; /* from/release.json */
     const char *owner, *repository, *tag, *id, *timestamp, *version;
-    struct mirror_file *files;
+    struct out_file *files;
     size_t n_files;
     struct buf repo_prefix, release_prefix;
     int uploaded, skipped;
     int64_t bytes;
 };
 
-/* ---- keys ---- */
-
-int mirror_repo_prefix(const struct request_mirror *m, const char *owner, const char *repository,
-                       struct buf *out)
-{
-    return buf_addf(out, "%s%s/%s/", m->prefix ? m->prefix : "", owner, repository);
-}
-
-int mirror_release_prefix(const struct request_mirror *m, const char *owner, const char *repository,
-                          const char *tag, struct buf *out)
-{
-    return buf_addf(out, "%s%s/%s/%s/", m->prefix ? m->prefix : "", owner, repository, tag);
-}
-
-int mirror_asset_key(const struct request_mirror *m, const char *owner, const char *repository,
-                     const char *tag, const char *version, const char *asset, struct buf *out)
-{
-    static const char *const names[] = {"owner", "repository", "tag", "version", "asset"};
-    const char *values[] = {owner, repository, tag, version, asset};
-    if (buf_adds(out, m->prefix ? m->prefix : "") < 0)
-        return -1;
-    for (const char *p = m->key_template; *p;) {
-        size_t i = 0, len = 0;
-        if (*p == '{') {
-            for (; i < 5; i++) {
-                len = strlen(names[i]);
-                if (strncmp(p + 1, names[i], len) == 0 && p[len + 1] == '}')
-                    break;
-            }
-        }
-        if (*p == '{' && i < 5) {
-            if (buf_adds(out, values[i]) < 0)
-                return -1;
-            p += len + 2;
-        } else if (buf_addc(out, *p++) < 0) {
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* ---- step 1: read and verify what the get wrote ---- */
 
-static int mirror_open_from(struct mirror *mr, const char *sources_dir, struct err *err)
+static int out_open_from(struct out_ctx *mr, const char *sources_dir, struct err *err)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/%s", sources_dir, mr->r->req.put.from);
@@ -102,73 +61,59 @@ static int mirror_open_from(struct mirror *mr, const char *sources_dir, struct e
         return err_set(err, "params.from: cannot open directory \"%s\": %s", mr->r->req.put.from,
                        strerror(errno));
     /* O_NONBLOCK: a FIFO planted there must not block the open */
-    int fd = openat(mr->from_fd, MIRROR_MANIFEST, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int fd = openat(mr->from_fd, MANIFEST_NAME, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
     if (fd < 0)
         return err_set(err, "params.from: \"%s\" holds no %s (%s): is it a get of this resource?",
-                       mr->r->req.put.from, MIRROR_MANIFEST, strerror(errno));
+                       mr->r->req.put.from, MANIFEST_NAME, strerror(errno));
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return err_set(err, "%s/%s is not a regular file", mr->r->req.put.from, MIRROR_MANIFEST);
+        return err_set(err, "%s/%s is not a regular file", mr->r->req.put.from, MANIFEST_NAME);
     }
-    struct buf text = BUF_INIT(MIRROR_MANIFEST_MAX);
+    struct buf text = BUF_INIT(OUT_MANIFEST_MAX);
     int rc = buf_read_fd(&text, fd);
     int read_errno = errno;
     close(fd);
     if (rc < 0 && read_errno == EFBIG)
-        return err_set(err, "%s/%s is larger than %d bytes", mr->r->req.put.from, MIRROR_MANIFEST,
-                       MIRROR_MANIFEST_MAX);
+        return err_set(err, "%s/%s is larger than %d bytes", mr->r->req.put.from, MANIFEST_NAME,
+                       OUT_MANIFEST_MAX);
     if (rc < 0)
-        return err_set(err, "cannot read %s/%s: %s", mr->r->req.put.from, MIRROR_MANIFEST,
+        return err_set(err, "cannot read %s/%s: %s", mr->r->req.put.from, MANIFEST_NAME,
                        strerror(read_errno));
     json_error_t je;
     mr->manifest = json_loadb(buf_str(&text), text.len, 0, &je);
     buf_free(&text);
     if (!mr->manifest)
-        return err_set(err, "%s/%s: invalid JSON: %s", mr->r->req.put.from, MIRROR_MANIFEST,
-                       je.text);
+        return err_set(err, "%s/%s: invalid JSON: %s", mr->r->req.put.from, MANIFEST_NAME, je.text);
     return 0;
 }
 
-static int mirror_str(const json_t *obj, const char *key, const char **out, const char *where,
-                      struct err *err)
+static int out_read_file_entry(const json_t *f, struct out_file *of, struct err *err)
 {
-    *out = json_string_value(json_object_get(obj, key));
-    if (!*out)
-        return err_set(err, "%s: field \"%s\" is missing or not a string", where, key);
-    return 0;
-}
-
-static int mirror_read_file_entry(const json_t *f, struct mirror_file *mf, struct err *err)
-{
-    const char *where = MIRROR_MANIFEST " files[]";
-    json_t *size = json_object_get(f, "size");
-    if (mirror_str(f, "name", &mf->name, where, err) < 0 ||
-        mirror_str(f, "path", &mf->path, where, err) < 0 ||
-        mirror_str(f, "sha256", &mf->sha256, where, err) < 0 ||
-        mirror_str(f, "content_type", &mf->content_type, where, err) < 0)
+    struct manifest_file mf;
+    if (manifest_file_read(f, &mf, err) < 0)
         return -1;
-    if (!json_is_integer(size) || json_integer_value(size) < 0)
-        return err_set(err, "%s: \"%s\" has no valid size", where, mf->name);
-    mf->size = json_integer_value(size);
-    if (mf->path[0] == '/' || strstr(mf->path, "..") || strlen(mf->sha256) != 64)
-        return err_set(err, "%s: unsafe path or bad sha256 for \"%s\"", where, mf->name);
+    of->name = mf.name;
+    of->path = mf.path;
+    of->sha256 = mf.sha256;
+    of->content_type = mf.content_type;
+    of->size = mf.size;
     return 0;
 }
 
-static int mirror_read_manifest(struct mirror *mr, struct err *err)
+static int out_read_manifest(struct out_ctx *mr, struct err *err)
 {
-    const json_t *m = mr->manifest;
-    const char *where = MIRROR_MANIFEST;
-    json_t *files = json_object_get(m, "files");
+    struct release_manifest m;
+    const char *where = MANIFEST_NAME;
     const struct request_source *src = &mr->r->req.source;
-    if (mirror_str(m, "owner", &mr->owner, where, err) < 0 ||
-        mirror_str(m, "repository", &mr->repository, where, err) < 0 ||
-        mirror_str(m, "tag", &mr->tag, where, err) < 0 ||
-        mirror_str(m, "id", &mr->id, where, err) < 0 ||
-        mirror_str(m, "timestamp", &mr->timestamp, where, err) < 0 ||
-        mirror_str(m, "version", &mr->version, where, err) < 0)
+    if (manifest_parse(mr->manifest, &m, err) < 0)
         return -1;
+    mr->owner = m.owner;
+    mr->repository = m.repository;
+    mr->tag = m.tag;
+    mr->id = m.id;
+    mr->timestamp = m.timestamp;
+    mr->version = m.version;
     if (!*mr->tag) /* in of a draft without a tag, by id */
         return err_set(err,
                        "%s: release %s has no tag (a draft without one): nothing to mirror it "
@@ -177,45 +122,45 @@ static int mirror_read_manifest(struct mirror *mr, struct err *err)
     if (strcasecmp(mr->owner, src->owner) != 0 || strcasecmp(mr->repository, src->repository))
         return err_set(err, "params.from holds a release of %s/%s, not of %s/%s", mr->owner,
                        mr->repository, src->owner, src->repository);
-    if (!json_is_array(files))
+    if (!json_is_array(m.files))
         return err_set(err, "%s: field \"files\" is not an array", where);
-    mr->files = calloc(json_array_size(files) + 1, sizeof(*mr->files));
+    mr->files = calloc(json_array_size(m.files) + 1, sizeof(*mr->files));
     if (!mr->files)
         return err_set(err, "out of memory");
-    for (size_t i = 0; i < json_array_size(files); i++, mr->n_files++)
-        if (mirror_read_file_entry(json_array_get(files, i), &mr->files[i], err) < 0)
+    for (size_t i = 0; i < json_array_size(m.files); i++, mr->n_files++)
+        if (out_read_file_entry(json_array_get(m.files, i), &mr->files[i], err) < 0)
             return -1;
     return 0;
 }
 
 /* The cheap check of every listed file, before any request: it is there, a
  * regular file (not a symlink), of the size the manifest gives. */
-static int mirror_check_file(struct mirror *mr, const struct mirror_file *mf, struct err *err)
+static int out_check_file(struct out_ctx *mr, const struct out_file *mf, struct err *err)
 {
     struct stat st;
     int fd = openat(mr->from_fd, mf->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
-        return err_set(err, "\"%s\" listed in %s is missing: %s", mf->path, MIRROR_MANIFEST,
+        return err_set(err, "\"%s\" listed in %s is missing: %s", mf->path, MANIFEST_NAME,
                        strerror(errno));
     int rc = fstat(fd, &st);
     close(fd);
     if (rc < 0 || !S_ISREG(st.st_mode))
-        return err_set(err, "\"%s\" listed in %s is not a regular file", mf->path, MIRROR_MANIFEST);
+        return err_set(err, "\"%s\" listed in %s is not a regular file", mf->path, MANIFEST_NAME);
     if ((int64_t)st.st_size != mf->size)
         return err_set(err, "\"%s\" is %" PRId64 " bytes, %s says %" PRId64, mf->path,
-                       (int64_t)st.st_size, MIRROR_MANIFEST, mf->size);
+                       (int64_t)st.st_size, MANIFEST_NAME, mf->size);
     return 0;
 }
 
 /* Hash bytes [at, end) of fd into all and part; *at advances (stops early
  * at end of file). 0, or -1 with err set. */
-static int mirror_hash_range(int fd, const char *path, unsigned char *chunk, int64_t *at,
-                             int64_t end, struct sha256 *all, struct sha256 *part, struct err *err)
+static int out_hash_range(int fd, const char *path, unsigned char *chunk, int64_t *at, int64_t end,
+                          struct sha256 *all, struct sha256 *part, struct err *err)
 {
     while (*at < end) {
         if (signals_caught())
             return err_set(err, "interrupted by %s", signals_name(signals_caught()));
-        size_t want = end - *at < MIRROR_CHUNK ? (size_t)(end - *at) : MIRROR_CHUNK;
+        size_t want = end - *at < OUT_CHUNK ? (size_t)(end - *at) : OUT_CHUNK;
         ssize_t got = pread(fd, chunk, want, (off_t)*at);
         if (got < 0 && errno == EINTR)
             continue;
@@ -232,8 +177,8 @@ static int mirror_hash_range(int fd, const char *path, unsigned char *chunk, int
 
 /* SHA-256 of the whole file and, when it goes up in parts, of each part
  * (s3_part_size's split), in one read. 0, or -1 with err set. */
-static int mirror_hash(struct mirror *mr, struct mirror_file *mf, int fd, char hex[65],
-                       int64_t *size, struct err *err)
+static int out_hash(struct out_ctx *mr, struct out_file *mf, int fd, char hex[65], int64_t *size,
+                    struct err *err)
 {
     int64_t ps = 0, at = 0;
     int n = 0;
@@ -242,19 +187,19 @@ static int mirror_hash(struct mirror *mr, struct mirror_file *mf, int fd, char h
     if (mf->size < ps)
         return sha256_fd(fd, mf->path, hex, size, err);
     struct sha256 all = {0}, part = {0};
-    unsigned char *chunk = malloc(MIRROR_CHUNK);
+    unsigned char *chunk = malloc(OUT_CHUNK);
     mf->part_hex = calloc((size_t)n, sizeof(*mf->part_hex));
     int rc = chunk && mf->part_hex && sha256_init(&all) == 0 ? 0 : err_set(err, "out of memory");
     for (int i = 0; rc == 0 && i < n; i++) {
         int64_t end = (int64_t)(i + 1) * ps < mf->size ? (int64_t)(i + 1) * ps : mf->size;
         rc = sha256_init(&part) < 0
                  ? err_set(err, "out of memory")
-                 : mirror_hash_range(fd, mf->path, chunk, &at, end, &all, &part, err);
+                 : out_hash_range(fd, mf->path, chunk, &at, end, &all, &part, err);
         if (rc == 0)
             sha256_final_hex(&part, mf->part_hex[i]);
     }
     if (rc == 0) /* bytes past the manifest's size: only their count matters */
-        rc = mirror_hash_range(fd, mf->path, chunk, &at, INT64_MAX, &all, &all, err);
+        rc = out_hash_range(fd, mf->path, chunk, &at, INT64_MAX, &all, &all, err);
     if (rc == 0)
         sha256_final_hex(&all, hex);
     sha256_free(&all);
@@ -265,7 +210,7 @@ static int mirror_hash(struct mirror *mr, struct mirror_file *mf, int fd, char h
 }
 
 /* Same inode, size, mtime and ctime: the file is still the one verified. */
-static int mirror_same_file(const struct stat *a, const struct stat *b)
+static int out_same_file(const struct stat *a, const struct stat *b)
 {
     return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
            a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
@@ -275,28 +220,28 @@ static int mirror_same_file(const struct stat *a, const struct stat *b)
 /* The full check of a file about to be uploaded: its SHA-256 (and its
  * parts'), with the file's identity before and after, which its upload
  * compares again. */
-static int mirror_verify_file(struct mirror *mr, struct mirror_file *mf, struct err *err)
+static int out_verify_file(struct out_ctx *mr, struct out_file *mf, struct err *err)
 {
     char hex[65];
     int64_t size = 0;
     struct stat after;
     int fd = openat(mr->from_fd, mf->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
-        return err_set(err, "\"%s\" listed in %s is missing: %s", mf->path, MIRROR_MANIFEST,
+        return err_set(err, "\"%s\" listed in %s is missing: %s", mf->path, MANIFEST_NAME,
                        strerror(errno));
     int rc = fstat(fd, &mf->st) < 0 ? err_set(err, "cannot stat \"%s\"", mf->path)
-                                    : mirror_hash(mr, mf, fd, hex, &size, err);
-    if (rc == 0 && (fstat(fd, &after) < 0 || !mirror_same_file(&mf->st, &after)))
+                                    : out_hash(mr, mf, fd, hex, &size, err);
+    if (rc == 0 && (fstat(fd, &after) < 0 || !out_same_file(&mf->st, &after)))
         rc = err_set(err, "\"%s\" changed while it was being verified", mf->path);
     close(fd);
     if (rc < 0)
         return -1;
     if (size != mf->size)
         return err_set(err, "\"%s\" is %" PRId64 " bytes, %s says %" PRId64, mf->path, size,
-                       MIRROR_MANIFEST, mf->size);
+                       MANIFEST_NAME, mf->size);
     if (strcmp(hex, mf->sha256) != 0)
         return err_set(err, "\"%s\" has sha256 %s, %s says %s: refusing to mirror it", mf->path,
-                       hex, MIRROR_MANIFEST, mf->sha256);
+                       hex, MANIFEST_NAME, mf->sha256);
     return 0;
 }
 
@@ -305,7 +250,7 @@ static int mirror_verify_file(struct mirror *mr, struct mirror_file *mf, struct 
 /* Refuse a key with a "." or ".." segment (HTTP clients, and whatever serves
  * the bucket as paths, resolve it to another key) or a control character:
  * tags and asset names come from GitHub. */
-static int mirror_key_check(const char *key, struct err *err)
+static int out_key_check(const char *key, struct err *err)
 {
     const char *why = NULL;
     for (const char *seg = key; !why; seg++) {
@@ -329,29 +274,30 @@ static int mirror_key_check(const char *key, struct err *err)
     return err_set(err, "refusing key \"%s\": it holds %s", shown, why);
 }
 
-static int mirror_plan_keys(struct mirror *mr, struct err *err)
+static int out_plan_keys(struct out_ctx *mr, struct err *err)
 {
     const struct request_mirror *m = mr->cfg;
     struct buf manifest_key = BUF_INIT(0), sums_key = BUF_INIT(0), latest_key = BUF_INIT(0);
     int rc = 0;
-    if (mirror_repo_prefix(m, mr->owner, mr->repository, &mr->repo_prefix) < 0 ||
-        mirror_release_prefix(m, mr->owner, mr->repository, mr->tag, &mr->release_prefix) < 0 ||
-        buf_addf(&manifest_key, "%s%s", buf_str(&mr->release_prefix), MIRROR_MANIFEST) < 0 ||
-        buf_addf(&sums_key, "%s%s", buf_str(&mr->release_prefix), MIRROR_SUMS) < 0 ||
-        buf_addf(&latest_key, "%s%s", buf_str(&mr->repo_prefix), MIRROR_LATEST) < 0)
+    if (manifest_repo_prefix(m->prefix, mr->owner, mr->repository, &mr->repo_prefix) < 0 ||
+        manifest_release_prefix(m->prefix, mr->owner, mr->repository, mr->tag,
+                                &mr->release_prefix) < 0 ||
+        buf_addf(&manifest_key, "%s%s", buf_str(&mr->release_prefix), MANIFEST_NAME) < 0 ||
+        buf_addf(&sums_key, "%s%s", buf_str(&mr->release_prefix), MANIFEST_SUMS) < 0 ||
+        buf_addf(&latest_key, "%s%s", buf_str(&mr->repo_prefix), MANIFEST_LATEST) < 0)
         rc = err_set(err, "out of memory");
     if (rc == 0)
-        rc = mirror_key_check(manifest_key.ptr, err);
+        rc = out_key_check(manifest_key.ptr, err);
     for (size_t i = 0; rc == 0 && i < mr->n_files; i++) {
-        struct mirror_file *f = &mr->files[i];
+        struct out_file *f = &mr->files[i];
         struct buf key = BUF_INIT(0);
-        if (mirror_asset_key(m, mr->owner, mr->repository, mr->tag, mr->version, f->name, &key) <
-            0) {
+        if (manifest_asset_key(m->prefix, m->key_template, mr->owner, mr->repository, mr->tag,
+                               mr->version, f->name, &key) < 0) {
             rc = err_set(err, "out of memory");
             break;
         }
         f->key = buf_take(&key);
-        if (!f->key || mirror_key_check(f->key, err) < 0) {
+        if (!f->key || out_key_check(f->key, err) < 0) {
             rc = f->key ? -1 : err_set(err, "out of memory");
             break;
         }
@@ -379,7 +325,7 @@ static int mirror_plan_keys(struct mirror *mr, struct err *err)
 
 /* Skip a file the bucket holds with the same size and SHA-256 (the sha256
  * metadata this resource writes), unless params.force. */
-static int mirror_head_file(struct mirror *mr, struct mirror_file *f, struct err *err)
+static int out_head_file(struct out_ctx *mr, struct out_file *f, struct err *err)
 {
     struct s3_object_info info;
     if (s3_head_object(&mr->s3, f->key, &info, err) < 0)
@@ -392,33 +338,33 @@ static int mirror_head_file(struct mirror *mr, struct mirror_file *f, struct err
     return 0;
 }
 
-struct mirror_upload {
-    struct mirror_file *f;
+struct out_upload {
+    struct out_file *f;
     int fd;
 };
 
 /* Before CompleteMultipartUpload: still the file that was verified? */
-static int mirror_still_same(void *ctx, struct err *err)
+static int out_still_same(void *ctx, struct err *err)
 {
-    struct mirror_upload *u = ctx;
+    struct out_upload *u = ctx;
     struct stat now;
-    if (fstat(u->fd, &now) < 0 || !mirror_same_file(&u->f->st, &now))
+    if (fstat(u->fd, &now) < 0 || !out_same_file(&u->f->st, &now))
         return err_set(err, "\"%s\" changed during its upload: upload aborted", u->f->path);
     return 0;
 }
 
-static int mirror_upload_file(struct mirror *mr, struct mirror_file *f, struct err *err)
+static int out_upload_file(struct out_ctx *mr, struct out_file *f, struct err *err)
 {
-    struct mirror_upload u = {f, openat(mr->from_fd, f->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)};
+    struct out_upload u = {f, openat(mr->from_fd, f->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)};
     if (u.fd < 0)
         return err_set(err, "cannot open \"%s\": %s", f->path, strerror(errno));
     struct s3_put_opts o = {.content_type = f->content_type,
                             .sha256_hex = f->sha256,
                             .progress_label = f->name,
                             .part_sha256 = (const char(*)[65])f->part_hex,
-                            .before_complete = mirror_still_same,
+                            .before_complete = out_still_same,
                             .ctx = &u};
-    int rc = mirror_still_same(&u, err) < 0
+    int rc = out_still_same(&u, err) < 0
                  ? err_set(err, "\"%s\" changed since it was verified", f->path)
                  : s3_put_file(&mr->s3, f->key, u.fd, f->size, &o, err);
     close(u.fd);
@@ -433,15 +379,15 @@ static int mirror_upload_file(struct mirror *mr, struct mirror_file *f, struct e
 /* HEAD every file, hash every file to be uploaded (all of them before the
  * first upload, so a tampered file uploads nothing), then upload. Files the
  * bucket already holds are not read: a second out costs its HEADs. */
-static int mirror_upload_missing(struct mirror *mr, struct err *err)
+static int out_upload_missing(struct out_ctx *mr, struct err *err)
 {
     for (size_t i = 0; i < mr->n_files; i++)
-        if (mirror_head_file(mr, &mr->files[i], err) < 0)
+        if (out_head_file(mr, &mr->files[i], err) < 0)
             return -1;
     for (size_t i = 0; i < mr->n_files; i++) {
         if (signals_caught())
             return err_set(err, "interrupted by %s", signals_name(signals_caught()));
-        if (!mr->files[i].skipped && mirror_verify_file(mr, &mr->files[i], err) < 0)
+        if (!mr->files[i].skipped && out_verify_file(mr, &mr->files[i], err) < 0)
             return -1;
     }
     log_info("mirroring %s/%s %s (%zu files) to s3://%s/%s", mr->owner, mr->repository, mr->tag,
@@ -449,7 +395,7 @@ static int mirror_upload_missing(struct mirror *mr, struct err *err)
     for (size_t i = 0; i < mr->n_files; i++) {
         if (mr->files[i].skipped)
             log_info("%s: unchanged in the bucket, skipped", mr->files[i].key);
-        else if (mirror_upload_file(mr, &mr->files[i], err) < 0)
+        else if (out_upload_file(mr, &mr->files[i], err) < 0)
             return -1;
     }
     return 0;
@@ -457,7 +403,7 @@ static int mirror_upload_missing(struct mirror *mr, struct err *err)
 
 /* ---- step 4: manifest and sums in the bucket ---- */
 
-static json_t *mirror_bucket_manifest(const struct mirror *mr)
+static json_t *out_bucket_manifest(const struct out_ctx *mr)
 {
     json_t *doc = json_deep_copy(mr->manifest);
     json_t *files = json_object_get(doc, "files");
@@ -468,7 +414,7 @@ static json_t *mirror_bucket_manifest(const struct mirror *mr)
     return doc;
 }
 
-static int mirror_put_json(struct mirror *mr, const char *key, json_t *doc, struct err *err)
+static int out_put_json(struct out_ctx *mr, const char *key, json_t *doc, struct err *err)
 {
     char *text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
     json_decref(doc);
@@ -482,7 +428,7 @@ static int mirror_put_json(struct mirror *mr, const char *key, json_t *doc, stru
     return rc;
 }
 
-static int mirror_put_release_files(struct mirror *mr, struct err *err)
+static int out_put_release_files(struct out_ctx *mr, struct err *err)
 {
     struct buf sums = BUF_INIT(0), key = BUF_INIT(0);
     const char *rp = buf_str(&mr->release_prefix);
@@ -494,12 +440,12 @@ static int mirror_put_release_files(struct mirror *mr, struct err *err)
     char hex[65];
     sha256_hex(buf_str(&sums), sums.len, hex);
     struct s3_put_opts o = {.content_type = "text/plain; charset=utf-8", .sha256_hex = hex};
-    int rc = buf_addf(&key, "%s%s", rp, MIRROR_SUMS) < 0
+    int rc = buf_addf(&key, "%s%s", rp, MANIFEST_SUMS) < 0
                  ? err_set(err, "out of memory")
                  : s3_put_buffer(&mr->s3, key.ptr, buf_str(&sums), sums.len, &o, err);
     buf_reset(&key);
-    if (rc == 0 && buf_addf(&key, "%s%s", rp, MIRROR_MANIFEST) == 0)
-        rc = mirror_put_json(mr, key.ptr, mirror_bucket_manifest(mr), err);
+    if (rc == 0 && buf_addf(&key, "%s%s", rp, MANIFEST_NAME) == 0)
+        rc = out_put_json(mr, key.ptr, out_bucket_manifest(mr), err);
     buf_free(&sums);
     buf_free(&key);
     return rc;
@@ -507,20 +453,20 @@ static int mirror_put_release_files(struct mirror *mr, struct err *err)
 
 /* ---- release attestation evidence: the get's attestations/ ---- */
 
-static const char *const mirror_attest_files[] = {"release.sigstore.json", "trusted_root.json"};
+static const char *const out_attest_files[] = {"release.sigstore.json", "trusted_root.json"};
 
-static int mirror_attest_key(const struct mirror *mr, const char *name, struct buf *key)
+static int out_attest_key(const struct out_ctx *mr, const char *name, struct buf *key)
 {
     buf_reset(key);
-    return buf_addf(key, "%s%s/%s", buf_str(&mr->release_prefix), ATTEST_MIRROR_DIR, name);
+    return buf_addf(key, "%s%s/%s", buf_str(&mr->release_prefix), MANIFEST_ATTEST_DIR, name);
 }
 
-static int mirror_cmp_names(const void *a, const void *b)
+static int out_cmp_names(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void mirror_free_names(char **names)
+static void out_free_names(char **names)
 {
     for (size_t i = 0; names && names[i]; i++)
         free(names[i]);
@@ -531,12 +477,12 @@ static void mirror_free_names(char **names)
  * and the build provenance's (ASSET.sigstore.json, trusted_root.*.json);
  * plain *.json files only, sorted. NULL-terminated, malloced; NULL when out
  * of memory (*n 0 and an empty list when the folder is absent). */
-static char **mirror_attest_names(const struct mirror *mr, size_t *n)
+static char **out_attest_names(const struct out_ctx *mr, size_t *n)
 {
     char **names = calloc(3, sizeof(*names));
     size_t cap = 2;
     *n = 0;
-    int fd = openat(mr->from_fd, ATTEST_MIRROR_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    int fd = openat(mr->from_fd, MANIFEST_ATTEST_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     if (!d && fd >= 0)
         close(fd);
@@ -548,7 +494,7 @@ static char **mirror_attest_names(const struct mirror *mr, size_t *n)
             continue;
         char **more = *n == cap ? realloc(names, (2 * cap + 1) * sizeof(*names)) : names;
         if (!more || !(more[*n] = strdup(e->d_name))) {
-            mirror_free_names(more ? more : names);
+            out_free_names(more ? more : names);
             names = NULL;
             break;
         }
@@ -559,19 +505,19 @@ static char **mirror_attest_names(const struct mirror *mr, size_t *n)
     if (d)
         closedir(d);
     if (names)
-        qsort(names, *n, sizeof(*names), mirror_cmp_names);
+        qsort(names, *n, sizeof(*names), out_cmp_names);
     return names;
 }
 
 /* No asset may take the key of the evidence (checked before any upload). */
-static int mirror_check_attest_keys(struct mirror *mr, struct err *err)
+static int out_check_attest_keys(struct out_ctx *mr, struct err *err)
 {
     struct buf key = BUF_INIT(0);
     size_t n_names;
-    char **names = mirror_attest_names(mr, &n_names);
+    char **names = out_attest_names(mr, &n_names);
     int rc = names ? 0 : err_set(err, "out of memory");
     for (size_t k = 0; rc == 0 && k < 2 + n_names; k++) {
-        if (mirror_attest_key(mr, k < 2 ? mirror_attest_files[k] : names[k - 2], &key) < 0)
+        if (out_attest_key(mr, k < 2 ? out_attest_files[k] : names[k - 2], &key) < 0)
             rc = err_set(err, "out of memory");
         for (size_t i = 0; rc == 0 && i < mr->n_files; i++)
             if (!strcmp(mr->files[i].key, key.ptr))
@@ -582,16 +528,16 @@ static int mirror_check_attest_keys(struct mirror *mr, struct err *err)
                              mr->files[i].name, key.ptr);
     }
     buf_free(&key);
-    mirror_free_names(names);
+    out_free_names(names);
     return rc;
 }
 
 /* Upload from/attestations/NAME when the get verified an attestation. */
-static int mirror_put_attest_file(struct mirror *mr, const char *name, struct err *err)
+static int out_put_attest_file(struct out_ctx *mr, const char *name, struct err *err)
 {
     char rel[400];
     struct buf data = BUF_INIT(SIGSTORE_BUNDLE_MAX), key = BUF_INIT(0);
-    snprintf(rel, sizeof(rel), "%s/%s", ATTEST_MIRROR_DIR, name);
+    snprintf(rel, sizeof(rel), "%s/%s", MANIFEST_ATTEST_DIR, name);
     int fd = openat(mr->from_fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return errno == ENOENT ? 0 : err_set(err, "cannot open \"%s\": %s", rel, strerror(errno));
@@ -600,7 +546,7 @@ static int mirror_put_attest_file(struct mirror *mr, const char *name, struct er
     char hex[65];
     sha256_hex(buf_str(&data), data.len, hex);
     struct s3_put_opts o = {.content_type = "application/json", .sha256_hex = hex};
-    if (rc == 0 && mirror_attest_key(mr, name, &key) < 0)
+    if (rc == 0 && out_attest_key(mr, name, &key) < 0)
         rc = err_set(err, "out of memory");
     if (rc == 0)
         rc = s3_put_buffer(&mr->s3, key.ptr, buf_str(&data), data.len, &o, err);
@@ -609,24 +555,23 @@ static int mirror_put_attest_file(struct mirror *mr, const char *name, struct er
     return rc;
 }
 
-/* Every file of from/attestations/ (mirror_attest_names). */
-static int mirror_put_attestations(struct mirror *mr, struct err *err)
+/* Every file of from/attestations/ (out_attest_names). */
+static int out_put_attestations(struct out_ctx *mr, struct err *err)
 {
     size_t n;
-    char **names = mirror_attest_names(mr, &n);
+    char **names = out_attest_names(mr, &n);
     int rc = names ? 0 : err_set(err, "out of memory");
     for (size_t k = 0; rc == 0 && k < n; k++)
-        rc = mirror_put_attest_file(mr, names[k], err);
-    mirror_free_names(names);
+        rc = out_put_attest_file(mr, names[k], err);
+    out_free_names(names);
     return rc;
 }
 
 /* ---- step 5: latest.json ---- */
 
 /* Order this release against one named by a manifest or latest.json. */
-static int mirror_cmp(const struct mirror *mr, const char *tag, const char *id,
-                      const char *timestamp, const char *other_tag, const char *other_id,
-                      const char *other_timestamp)
+static int out_cmp(const struct out_ctx *mr, const char *tag, const char *id, const char *timestamp,
+                   const char *other_tag, const char *other_id, const char *other_timestamp)
 {
     struct github_release a = {0}, b = {0};
     struct releases_entry ea, eb;
@@ -645,7 +590,7 @@ static int mirror_cmp(const struct mirror *mr, const char *tag, const char *id,
     return c;
 }
 
-static json_t *mirror_latest_doc(const struct mirror *mr)
+static json_t *out_latest_doc(const struct out_ctx *mr)
 {
     json_t *files = json_array();
     for (size_t i = 0; i < mr->n_files; i++)
@@ -666,7 +611,7 @@ static json_t *mirror_latest_doc(const struct mirror *mr)
 /* One round: read latest.json, compare, write it on condition that it is
  * still what was read. 0 done (written or left), 1 someone else wrote it in
  * between, -1 error. */
-static int mirror_latest_round(struct mirror *mr, const char *key, struct err *err)
+static int out_latest_round(struct out_ctx *mr, const char *key, struct err *err)
 {
     struct buf old = BUF_INIT(0);
     char etag[128];
@@ -676,9 +621,9 @@ static int mirror_latest_round(struct mirror *mr, const char *key, struct err *e
     if (rc == 0 && found && !etag[0])
         rc = err_set(err, "s3 GetObject \"%s\": no ETag in the answer", key);
     if (rc == 0 && ptag) {
-        int c = mirror_cmp(mr, mr->tag, mr->id, mr->timestamp, ptag,
-                           json_string_value(json_object_get(prev, "id")),
-                           json_string_value(json_object_get(prev, "timestamp")));
+        int c = out_cmp(mr, mr->tag, mr->id, mr->timestamp, ptag,
+                        json_string_value(json_object_get(prev, "id")),
+                        json_string_value(json_object_get(prev, "timestamp")));
         if (c < 0) {
             log_info("%s names %s, which is newer than %s: left as it is", key, ptag, mr->tag);
             rc = 2;
@@ -687,7 +632,7 @@ static int mirror_latest_round(struct mirror *mr, const char *key, struct err *e
         log_warn("%s is not a latest.json this resource wrote; replacing it", key);
     }
     if (rc == 0) {
-        json_t *doc = mirror_latest_doc(mr);
+        json_t *doc = out_latest_doc(mr);
         char *text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
         char hex[65];
         json_decref(doc);
@@ -709,15 +654,15 @@ static int mirror_latest_round(struct mirror *mr, const char *key, struct err *e
 
 /* latest.json by conditional PUT, so that of two puts at once the newer
  * release wins: on a conflict read again, compare again and retry (with
- * jitter), up to MIRROR_LATEST_TRIES times. */
-static int mirror_update_latest(struct mirror *mr, struct err *err)
+ * jitter), up to OUT_LATEST_TRIES times. */
+static int out_update_latest(struct out_ctx *mr, struct err *err)
 {
     struct buf key = BUF_INIT(0);
-    int rc = buf_addf(&key, "%s%s", buf_str(&mr->repo_prefix), MIRROR_LATEST);
+    int rc = buf_addf(&key, "%s%s", buf_str(&mr->repo_prefix), MANIFEST_LATEST);
     if (rc < 0)
         return err_set(err, "out of memory");
-    for (int i = 0; i < MIRROR_LATEST_TRIES; i++) {
-        rc = mirror_latest_round(mr, key.ptr, err);
+    for (int i = 0; i < OUT_LATEST_TRIES; i++) {
+        rc = out_latest_round(mr, key.ptr, err);
         if (rc != 1)
             break;
         log_info("%s changed while we wrote it (another put?): reading it again", key.ptr);
@@ -725,7 +670,7 @@ static int mirror_update_latest(struct mirror *mr, struct err *err)
     }
     if (rc == 1)
         rc = err_set(err, "%s: %d conditional writes in a row lost to other writers", key.ptr,
-                     MIRROR_LATEST_TRIES);
+                     OUT_LATEST_TRIES);
     buf_free(&key);
     return rc;
 }
@@ -741,12 +686,12 @@ static int mirror_update_latest(struct mirror *mr, struct err *err)
  * names, minus the protected set; its manifest goes last, so a failure
  * leaves it there for the next run to finish. */
 
-struct mirror_keys {
+struct out_keys {
     char **keys;
     size_t n, cap;
 };
 
-static int mirror_keys_add(struct mirror_keys *k, const char *key, struct err *err)
+static int out_keys_add(struct out_keys *k, const char *key, struct err *err)
 {
     if (k->n == k->cap) {
         size_t cap = k->cap ? k->cap * 2 : 32;
@@ -762,7 +707,7 @@ static int mirror_keys_add(struct mirror_keys *k, const char *key, struct err *e
     return 0;
 }
 
-static void mirror_keys_free(struct mirror_keys *k)
+static void out_keys_free(struct out_keys *k)
 {
     for (size_t i = 0; i < k->n; i++)
         free(k->keys[i]);
@@ -770,16 +715,16 @@ static void mirror_keys_free(struct mirror_keys *k)
     memset(k, 0, sizeof(*k));
 }
 
-static int mirror_strcmp_p(const void *a, const void *b)
+static int out_strcmp_p(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sort and make unique, for mirror_keys_has(). */
-static void mirror_keys_sort(struct mirror_keys *k)
+/* Sort and make unique, for out_keys_has(). */
+static void out_keys_sort(struct out_keys *k)
 {
     size_t out = 0;
-    qsort(k->keys, k->n, sizeof(*k->keys), mirror_strcmp_p);
+    qsort(k->keys, k->n, sizeof(*k->keys), out_strcmp_p);
     for (size_t i = 0; i < k->n; i++) {
         if (out && strcmp(k->keys[out - 1], k->keys[i]) == 0)
             free(k->keys[i]);
@@ -789,36 +734,36 @@ static void mirror_keys_sort(struct mirror_keys *k)
     k->n = out;
 }
 
-static int mirror_keys_has(const struct mirror_keys *k, const char *key)
+static int out_keys_has(const struct out_keys *k, const char *key)
 {
-    return k->n && bsearch(&key, k->keys, k->n, sizeof(*k->keys), mirror_strcmp_p) != NULL;
+    return k->n && bsearch(&key, k->keys, k->n, sizeof(*k->keys), out_strcmp_p) != NULL;
 }
 
-struct mirror_old {
+struct out_old {
     char *prefix; /* "{repo_prefix}{tag}/" */
     json_t *manifest;
 };
 
-struct mirror_list {
-    struct mirror_old *items;
+struct out_list {
+    struct out_old *items;
     size_t n, cap;
-    struct mirror_keys all; /* every key under the repository's prefix */
+    struct out_keys all; /* every key under the repository's prefix */
 };
 
-static int mirror_collect(void *ctx, const char *key, int64_t size, int is_prefix, struct err *err)
+static int out_collect(void *ctx, const char *key, int64_t size, int is_prefix, struct err *err)
 {
-    struct mirror_list *l = ctx;
-    size_t len = strlen(key), mlen = strlen("/" MIRROR_MANIFEST);
+    struct out_list *l = ctx;
+    size_t len = strlen(key), mlen = strlen("/" MANIFEST_NAME);
     (void)size;
     if (is_prefix)
         return 0;
-    if (mirror_keys_add(&l->all, key, err) < 0)
+    if (out_keys_add(&l->all, key, err) < 0)
         return -1;
-    if (len <= mlen || strcmp(key + len - mlen, "/" MIRROR_MANIFEST) != 0)
+    if (len <= mlen || strcmp(key + len - mlen, "/" MANIFEST_NAME) != 0)
         return 0;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
-        struct mirror_old *grown = realloc(l->items, cap * sizeof(*grown));
+        struct out_old *grown = realloc(l->items, cap * sizeof(*grown));
         if (!grown)
             return err_set(err, "out of memory");
         l->items = grown;
@@ -834,17 +779,17 @@ static int mirror_collect(void *ctx, const char *key, int64_t size, int is_prefi
 /* The manifest of one listed release; kept only when it names the tag its
  * key belongs to (anything else, e.g. an asset called release.json, is not
  * a release and is left alone). */
-static int mirror_load_old(struct mirror *mr, struct mirror_old *old, struct err *err)
+static int out_load_old(struct out_ctx *mr, struct out_old *old, struct err *err)
 {
     struct buf key = BUF_INIT(0), body = BUF_INIT(0), want = BUF_INIT(0);
-    int found = 0, rc = buf_addf(&key, "%s%s", old->prefix, MIRROR_MANIFEST);
+    int found = 0, rc = buf_addf(&key, "%s%s", old->prefix, MANIFEST_NAME);
     if (rc == 0)
         rc = s3_get_object(&mr->s3, key.ptr, &body, &found, err);
     if (rc == 0 && found)
         old->manifest = json_loadb(buf_str(&body), body.len, 0, NULL);
     const char *tag = json_string_value(json_object_get(old->manifest, "tag"));
     if (rc == 0 && tag &&
-        (mirror_release_prefix(mr->cfg, mr->owner, mr->repository, tag, &want) < 0 ||
+        (manifest_release_prefix(mr->cfg->prefix, mr->owner, mr->repository, tag, &want) < 0 ||
          strcmp(buf_str(&want), old->prefix) != 0)) {
         json_decref(old->manifest);
         old->manifest = NULL;
@@ -858,40 +803,40 @@ static int mirror_load_old(struct mirror *mr, struct mirror_old *old, struct err
     return rc;
 }
 
-static int mirror_old_cmp(struct mirror *mr, const struct mirror_old *a, const struct mirror_old *b)
+static int out_old_cmp(struct out_ctx *mr, const struct out_old *a, const struct out_old *b)
 {
     const json_t *x = a->manifest, *y = b->manifest;
-    return mirror_cmp(mr, json_string_value(json_object_get(x, "tag")),
-                      json_string_value(json_object_get(x, "id")),
-                      json_string_value(json_object_get(x, "timestamp")),
-                      json_string_value(json_object_get(y, "tag")),
-                      json_string_value(json_object_get(y, "id")),
-                      json_string_value(json_object_get(y, "timestamp")));
+    return out_cmp(mr, json_string_value(json_object_get(x, "tag")),
+                   json_string_value(json_object_get(x, "id")),
+                   json_string_value(json_object_get(x, "timestamp")),
+                   json_string_value(json_object_get(y, "tag")),
+                   json_string_value(json_object_get(y, "id")),
+                   json_string_value(json_object_get(y, "timestamp")));
 }
 
 /* The keys a manifest (or latest.json) names in files[].key. */
-static int mirror_add_file_keys(struct mirror_keys *k, const json_t *doc, struct err *err)
+static int out_add_file_keys(struct out_keys *k, const json_t *doc, struct err *err)
 {
     json_t *files = json_object_get(doc, "files");
     for (size_t i = 0; i < json_array_size(files); i++) {
         const char *key = json_string_value(json_object_get(json_array_get(files, i), "key"));
-        if (key && mirror_keys_add(k, key, err) < 0)
+        if (key && out_keys_add(k, key, err) < 0)
             return -1;
     }
     return 0;
 }
 
 /* latest.json's files, whatever release it names. */
-static int mirror_protect_latest(struct mirror *mr, struct mirror_keys *keep, struct err *err)
+static int out_protect_latest(struct out_ctx *mr, struct out_keys *keep, struct err *err)
 {
     struct buf key = BUF_INIT(0), body = BUF_INIT(0);
-    int found = 0, rc = buf_addf(&key, "%s%s", buf_str(&mr->repo_prefix), MIRROR_LATEST);
+    int found = 0, rc = buf_addf(&key, "%s%s", buf_str(&mr->repo_prefix), MANIFEST_LATEST);
     if (rc < 0)
         return err_set(err, "out of memory");
     rc = s3_get_object(&mr->s3, key.ptr, &body, &found, err);
     json_t *doc = rc == 0 && found ? json_loadb(buf_str(&body), body.len, 0, NULL) : NULL;
     if (rc == 0)
-        rc = mirror_add_file_keys(keep, doc, err);
+        rc = out_add_file_keys(keep, doc, err);
     json_decref(doc);
     buf_free(&key);
     buf_free(&body);
@@ -899,7 +844,7 @@ static int mirror_protect_latest(struct mirror *mr, struct mirror_keys *keep, st
 }
 
 /* Whether key lies under another listed release's longer prefix. */
-static int mirror_nested(const struct mirror_list *l, const struct mirror_old *old, const char *key)
+static int out_nested(const struct out_list *l, const struct out_old *old, const char *key)
 {
     size_t plen = strlen(old->prefix);
     for (size_t i = 0; i < l->n; i++) {
@@ -911,30 +856,29 @@ static int mirror_nested(const struct mirror_list *l, const struct mirror_old *o
     return 0;
 }
 
-static int mirror_delete_release(struct mirror *mr, const struct mirror_list *l,
-                                 const struct mirror_old *old, const struct mirror_keys *keep,
-                                 struct err *err)
+static int out_delete_release(struct out_ctx *mr, const struct out_list *l,
+                              const struct out_old *old, const struct out_keys *keep,
+                              struct err *err)
 {
-    struct mirror_keys cand = {0}, del = {0};
+    struct out_keys cand = {0}, del = {0};
     struct buf manifest_key = BUF_INIT(0);
     size_t plen = strlen(old->prefix);
-    int rc = buf_addf(&manifest_key, "%s%s", old->prefix, MIRROR_MANIFEST) < 0
+    int rc = buf_addf(&manifest_key, "%s%s", old->prefix, MANIFEST_NAME) < 0
                  ? err_set(err, "out of memory")
-                 : mirror_add_file_keys(&cand, old->manifest, err);
+                 : out_add_file_keys(&cand, old->manifest, err);
     for (size_t i = 0; rc == 0 && i < l->all.n; i++)
-        if (strncmp(l->all.keys[i], old->prefix, plen) == 0 &&
-            !mirror_nested(l, old, l->all.keys[i]))
-            rc = mirror_keys_add(&cand, l->all.keys[i], err);
+        if (strncmp(l->all.keys[i], old->prefix, plen) == 0 && !out_nested(l, old, l->all.keys[i]))
+            rc = out_keys_add(&cand, l->all.keys[i], err);
     if (rc == 0)
-        mirror_keys_sort(&cand);
+        out_keys_sort(&cand);
     size_t spared = 0;
     for (size_t i = 0; rc == 0 && i < cand.n; i++) {
         if (strcmp(cand.keys[i], manifest_key.ptr) == 0)
             continue;
-        if (mirror_keys_has(keep, cand.keys[i]))
+        if (out_keys_has(keep, cand.keys[i]))
             spared++;
         else
-            rc = mirror_keys_add(&del, cand.keys[i], err);
+            rc = out_keys_add(&del, cand.keys[i], err);
     }
     if (rc == 0)
         rc = s3_delete_objects(&mr->s3, (const char *const *)del.keys, del.n, err);
@@ -943,38 +887,38 @@ static int mirror_delete_release(struct mirror *mr, const struct mirror_list *l,
     if (rc == 0)
         log_info("keep_versions: deleted %s (%zu objects; %zu kept, still used)", old->prefix,
                  del.n + 1, spared);
-    mirror_keys_free(&cand);
-    mirror_keys_free(&del);
+    out_keys_free(&cand);
+    out_keys_free(&del);
     buf_free(&manifest_key);
     return rc;
 }
 
 /* The keys nobody may delete: the kept releases' (their manifests' files,
  * release.json and SHA256SUMS), this release's and latest.json's. */
-static int mirror_protected(struct mirror *mr, struct mirror_old **valid, size_t n_kept,
-                            struct mirror_keys *keep, struct err *err)
+static int out_protected(struct out_ctx *mr, struct out_old **valid, size_t n_kept,
+                         struct out_keys *keep, struct err *err)
 {
     struct buf k = BUF_INIT(0);
-    int rc = mirror_protect_latest(mr, keep, err);
+    int rc = out_protect_latest(mr, keep, err);
     for (size_t i = 0; rc == 0 && i < mr->n_files; i++)
-        rc = mirror_keys_add(keep, mr->files[i].key, err);
+        rc = out_keys_add(keep, mr->files[i].key, err);
     for (size_t i = 0; rc == 0 && i < n_kept; i++) {
-        rc = mirror_add_file_keys(keep, valid[i]->manifest, err);
+        rc = out_add_file_keys(keep, valid[i]->manifest, err);
         buf_reset(&k);
-        if (rc == 0 && buf_addf(&k, "%s%s", valid[i]->prefix, MIRROR_SUMS) < 0)
+        if (rc == 0 && buf_addf(&k, "%s%s", valid[i]->prefix, MANIFEST_SUMS) < 0)
             rc = err_set(err, "out of memory");
         if (rc == 0)
-            rc = mirror_keys_add(keep, k.ptr, err);
+            rc = out_keys_add(keep, k.ptr, err);
     }
     buf_free(&k);
     if (rc == 0)
-        mirror_keys_sort(keep);
+        out_keys_sort(keep);
     return rc;
 }
 
 /* One log line when the bucket keeps old versions: deleting then only adds
  * delete markers. Failing to ask (permissions) is not an error. */
-static void mirror_note_versioning(struct mirror *mr)
+static void out_note_versioning(struct out_ctx *mr)
 {
     char status[32];
     struct err err;
@@ -991,18 +935,18 @@ static void mirror_note_versioning(struct mirror *mr)
 
 /* Newest first (insertion sort; the list is short). The release just
  * mirrored counts as kept whatever its place. */
-static size_t mirror_sort_kept(struct mirror *mr, struct mirror_old **valid, size_t n)
+static size_t out_sort_kept(struct out_ctx *mr, struct out_old **valid, size_t n)
 {
     size_t keep = (size_t)mr->r->req.put.keep_versions;
     for (size_t i = 1; i < n; i++)
-        for (size_t j = i; j > 0 && mirror_old_cmp(mr, valid[j - 1], valid[j]) < 0; j--) {
-            struct mirror_old *t = valid[j];
+        for (size_t j = i; j > 0 && out_old_cmp(mr, valid[j - 1], valid[j]) < 0; j--) {
+            struct out_old *t = valid[j];
             valid[j] = valid[j - 1];
             valid[j - 1] = t;
         }
     for (size_t i = keep; i < n; i++)
         if (strcmp(valid[i]->prefix, buf_str(&mr->release_prefix)) == 0) {
-            struct mirror_old *t = valid[i]; /* move it into the kept range */
+            struct out_old *t = valid[i]; /* move it into the kept range */
             memmove(valid + keep + 1, valid + keep, (i - keep) * sizeof(*valid));
             valid[keep++] = t;
             break;
@@ -1010,41 +954,41 @@ static size_t mirror_sort_kept(struct mirror *mr, struct mirror_old **valid, siz
     return keep < n ? keep : n;
 }
 
-static int mirror_retention(struct mirror *mr, struct err *err)
+static int out_retention(struct out_ctx *mr, struct err *err)
 {
     size_t n = 0, kept = 0;
-    struct mirror_list l = {0};
-    struct mirror_keys keep = {0};
-    struct mirror_old **valid = NULL;
-    mirror_note_versioning(mr);
-    int rc = s3_list_objects(&mr->s3, buf_str(&mr->repo_prefix), NULL, mirror_collect, &l, err);
+    struct out_list l = {0};
+    struct out_keys keep = {0};
+    struct out_old **valid = NULL;
+    out_note_versioning(mr);
+    int rc = s3_list_objects(&mr->s3, buf_str(&mr->repo_prefix), NULL, out_collect, &l, err);
     if (rc == 0 && !(valid = calloc(l.n + 1, sizeof(*valid))))
         rc = err_set(err, "out of memory");
     for (size_t i = 0; rc == 0 && i < l.n; i++) {
-        rc = mirror_load_old(mr, &l.items[i], err);
+        rc = out_load_old(mr, &l.items[i], err);
         if (rc == 0 && l.items[i].manifest)
             valid[n++] = &l.items[i];
     }
     if (rc == 0) {
-        kept = mirror_sort_kept(mr, valid, n);
-        rc = mirror_protected(mr, valid, kept, &keep, err);
+        kept = out_sort_kept(mr, valid, n);
+        rc = out_protected(mr, valid, kept, &keep, err);
     }
     for (size_t i = kept; rc == 0 && i < n; i++)
-        rc = mirror_delete_release(mr, &l, valid[i], &keep, err);
+        rc = out_delete_release(mr, &l, valid[i], &keep, err);
     for (size_t i = 0; i < l.n; i++) {
         free(l.items[i].prefix);
         json_decref(l.items[i].manifest);
     }
     free(l.items);
-    mirror_keys_free(&l.all);
-    mirror_keys_free(&keep);
+    out_keys_free(&l.all);
+    out_keys_free(&keep);
     free(valid);
     return rc;
 }
 
 /* ---- the command ---- */
 
-static int mirror_open_s3(struct mirror *mr, struct err *err)
+static int out_open_s3(struct out_ctx *mr, struct err *err)
 {
     if (http_client_init(&mr->http, err) < 0)
         return -1;
@@ -1057,29 +1001,29 @@ static int mirror_open_s3(struct mirror *mr, struct err *err)
     return 0;
 }
 
-static int mirror_steps(struct mirror *mr, const char *sources_dir, struct err *err)
+static int out_steps(struct out_ctx *mr, const char *sources_dir, struct err *err)
 {
-    if (mirror_open_from(mr, sources_dir, err) < 0 || mirror_read_manifest(mr, err) < 0)
+    if (out_open_from(mr, sources_dir, err) < 0 || out_read_manifest(mr, err) < 0)
         return -1;
     for (size_t i = 0; i < mr->n_files; i++)
-        if (mirror_check_file(mr, &mr->files[i], err) < 0)
+        if (out_check_file(mr, &mr->files[i], err) < 0)
             return -1;
-    if (mirror_plan_keys(mr, err) < 0 || mirror_check_attest_keys(mr, err) < 0 ||
-        mirror_open_s3(mr, err) < 0)
+    if (out_plan_keys(mr, err) < 0 || out_check_attest_keys(mr, err) < 0 ||
+        out_open_s3(mr, err) < 0)
         return -1;
-    if (mirror_upload_missing(mr, err) < 0)
+    if (out_upload_missing(mr, err) < 0)
         return -1;
-    if (mirror_put_attestations(mr, err) < 0 || mirror_put_release_files(mr, err) < 0 ||
-        mirror_update_latest(mr, err) < 0)
+    if (out_put_attestations(mr, err) < 0 || out_put_release_files(mr, err) < 0 ||
+        out_update_latest(mr, err) < 0)
         return -1;
-    if (mr->r->req.put.keep_versions > 0 && mirror_retention(mr, err) < 0)
+    if (mr->r->req.put.keep_versions > 0 && out_retention(mr, err) < 0)
         return err_prefix(err, "keep_versions");
     log_info("mirrored %s: %d uploaded (%" PRId64 " bytes), %d unchanged", mr->tag, mr->uploaded,
              mr->bytes, mr->skipped);
     return 0;
 }
 
-static json_t *mirror_response(const struct mirror *mr)
+static json_t *out_response(const struct out_ctx *mr)
 {
     char uploaded[32], skipped[32], bytes[32];
     snprintf(uploaded, sizeof(uploaded), "%d", mr->uploaded);
@@ -1096,9 +1040,9 @@ static json_t *mirror_response(const struct mirror *mr)
     return json_pack("{s:o s:o}", "version", version, "metadata", md);
 }
 
-int mirror_run(struct resource *r, const char *sources_dir, json_t **response, struct err *err)
+int out_run(struct resource *r, const char *sources_dir, json_t **response, struct err *err)
 {
-    struct mirror mr;
+    struct out_ctx mr;
     memset(&mr, 0, sizeof(mr));
     mr.r = r;
     mr.cfg = &r->req.source.mirror;
@@ -1106,9 +1050,9 @@ int mirror_run(struct resource *r, const char *sources_dir, json_t **response, s
     buf_init(&mr.repo_prefix, 0);
     buf_init(&mr.release_prefix, 0);
     *response = NULL;
-    int rc = mirror_steps(&mr, sources_dir, err);
+    int rc = out_steps(&mr, sources_dir, err);
     if (rc == 0)
-        *response = mirror_response(&mr);
+        *response = out_response(&mr);
     if (mr.s3_ready)
         s3_client_cleanup(&mr.s3);
     if (mr.http_ready)

@@ -1,12 +1,12 @@
-/* fetch.c - the in command's work: release lookup, asset plan, downloads and
- * metadata files (see fetch.h). */
-#include "fetch.h"
+/* in.c - the in command's work: release lookup, asset plan, downloads and
+ * metadata files (see in.h). */
+#include "in.h"
 #include "assets.h"
 #include "attest_get.h"
-#include "attest_mirror.h"
 #include "attest_prov_get.h"
 #include "listing.h"
 #include "log.h"
+#include "manifest.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -19,12 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char *const fetch_meta_files[] = {
-    "tag",          "version",  "commit_sha",      "body", "url", "timestamp",
-    FETCH_MANIFEST, FETCH_SUMS, ATTEST_MIRROR_DIR, NULL};
-
 /* One file the get produces besides the metadata: an asset or a source archive. */
-struct fetch_file {
+struct in_file {
     const char *name;         /* file name (borrowed) */
     char path[300];           /* relative to DEST */
     const char *content_type; /* borrowed */
@@ -33,13 +29,13 @@ struct fetch_file {
     struct attest_prov_asset prov; /* its build provenance, when verified */
 };
 
-struct fetch {
+struct in_ctx {
     struct resource *r;
     struct github_release rel;
     int dest_fd, files_fd; /* DEST, and where files go (DEST or DEST/assets) */
     int tmp_fd;            /* the private temporary directory in DEST */
     char tmp_name[64];     /* its name in DEST, or "" */
-    struct fetch_file *files;
+    struct in_file *files;
     size_t n_files;
     char *version_text;
     char *commit_sha;
@@ -48,7 +44,7 @@ struct fetch {
     struct attest_prov_get prov; /* build provenance: the roots used */
 };
 
-static int fetch_open_dest(const char *dest, int *fd, struct err *err)
+static int in_open_dest(const char *dest, int *fd, struct err *err)
 {
     *fd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (*fd < 0)
@@ -65,7 +61,7 @@ static int fetch_open_dest(const char *dest, int *fd, struct err *err)
 /* The pid in a temporary name of ours (".grm-tmp-PID-XXXXXX", a directory;
  * ".grm-part-N-PID", ".grm-meta-PID.tmp", files of older versions), or 0
  * when name is not one. */
-static long fetch_temp_pid(const char *name)
+static long in_temp_pid(const char *name)
 {
     char *end;
     if (strncmp(name, ".grm-tmp-", 9) == 0) {
@@ -80,7 +76,7 @@ static long fetch_temp_pid(const char *name)
 
 /* Empty the directory name in dir_fd (it holds only plain files of ours)
  * and remove it. Best effort. */
-static void fetch_remove_dir(int dir_fd, const char *name)
+static void in_remove_dir(int dir_fd, const char *name)
 {
     int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) {
@@ -101,7 +97,7 @@ static void fetch_remove_dir(int dir_fd, const char *name)
 /* Remove the temporary files an interrupted get (killed: no cleanup) left in
  * dir: those of processes that are gone, or of our own pid, reused in a new
  * container. Those of a live process are left alone. Best effort. */
-static void fetch_remove_leftovers(int dir_fd)
+static void in_remove_leftovers(int dir_fd)
 {
     int fd = dup(dir_fd);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -111,11 +107,11 @@ static void fetch_remove_leftovers(int dir_fd)
         return;
     }
     for (struct dirent *e; (e = readdir(d));) {
-        long pid = fetch_temp_pid(e->d_name);
+        long pid = in_temp_pid(e->d_name);
         if (pid == 0 || (pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno != ESRCH)))
             continue;
         if (strncmp(e->d_name, ".grm-tmp-", 9) == 0)
-            fetch_remove_dir(dir_fd, e->d_name);
+            in_remove_dir(dir_fd, e->d_name);
         else
             unlinkat(dir_fd, e->d_name, 0);
         log_info("removed \"%s\", left by an interrupted run", e->d_name);
@@ -125,7 +121,7 @@ static void fetch_remove_leftovers(int dir_fd)
 
 /* The private directory every temporary file goes to: made by mkdtemp in
  * DEST, so that no asset name (never holding '/') can reach one. */
-static int fetch_make_tmp(struct fetch *f, const char *dest, struct err *err)
+static int in_make_tmp(struct in_ctx *f, const char *dest, struct err *err)
 {
     char path[4096];
     int n = snprintf(path, sizeof(path), "%s/.grm-tmp-%ld-XXXXXX", dest, (long)getpid());
@@ -142,8 +138,7 @@ static int fetch_make_tmp(struct fetch *f, const char *dest, struct err *err)
 }
 
 /* A draft has no by-tag lookup: find its id in the listing. */
-static int fetch_find_draft(struct resource *r, const char *tag, char *id, size_t n,
-                            struct err *err)
+static int in_find_draft(struct resource *r, const char *tag, char *id, size_t n, struct err *err)
 {
     struct listing list;
     if (listing_fetch(&r->gh, &list, err) < 0)
@@ -158,7 +153,7 @@ static int fetch_find_draft(struct resource *r, const char *tag, char *id, size_
 
 /* By id first, then by tag, then (drafts) by tag in the listing. A version
  * may hold only an id. */
-static int fetch_resolve(struct fetch *f, struct err *err)
+static int in_resolve(struct in_ctx *f, struct err *err)
 {
     const struct request_version *v = &f->r->req.version;
     int found = 0;
@@ -171,7 +166,7 @@ static int fetch_resolve(struct fetch *f, struct err *err)
         return -1;
     if (!found && v->tag) {
         char id[32];
-        if (fetch_find_draft(f->r, v->tag, id, sizeof(id), err) < 0)
+        if (in_find_draft(f->r, v->tag, id, sizeof(id), err) < 0)
             return -1;
         if (id[0] && github_get_release(&f->r->gh, id, NULL, &f->rel, &found, err) < 0)
             return -1;
@@ -188,29 +183,29 @@ static int fetch_resolve(struct fetch *f, struct err *err)
     return 0;
 }
 
-static int fetch_is_meta_name(const char *name)
+static int in_is_meta_name(const char *name)
 {
-    for (size_t i = 0; fetch_meta_files[i]; i++)
-        if (strcmp(fetch_meta_files[i], name) == 0)
+    for (size_t i = 0; manifest_reserved_names[i]; i++)
+        if (strcmp(manifest_reserved_names[i], name) == 0)
             return 1;
     return 0;
 }
 
-static int fetch_add_file(struct fetch *f, const char *name, const char *content_type, int is_asset)
+static int in_add_file(struct in_ctx *f, const char *name, const char *content_type, int is_asset)
 {
-    struct fetch_file *ff = &f->files[f->n_files++];
+    struct in_file *ff = &f->files[f->n_files++];
     memset(ff, 0, sizeof(*ff));
     ff->name = name;
     ff->content_type = content_type;
     ff->is_asset = is_asset;
     snprintf(ff->path, sizeof(ff->path), "%s%s",
-             f->r->req.source.asset_dir ? FETCH_ASSET_DIR "/" : "", name);
+             f->r->req.source.asset_dir ? MANIFEST_ASSET_DIR "/" : "", name);
     return 0;
 }
 
 /* Whether the get writes the source archive `name` (source.tar.gz or
  * source.zip): asked for, and the release has a tag to archive. */
-static int fetch_wants_source(const struct fetch *f, const char *name)
+static int in_wants_source(const struct in_ctx *f, const char *name)
 {
     const struct request_get_params *p = &f->r->req.get;
     if (!*f->rel.tag)
@@ -221,7 +216,7 @@ static int fetch_wants_source(const struct fetch *f, const char *name)
 }
 
 /* Which assets to download; every name is checked before anything is written. */
-static int fetch_plan(struct fetch *f, struct err *err)
+static int in_plan(struct in_ctx *f, struct err *err)
 {
     const struct request *req = &f->r->req;
     char *const *globs = req->get.globs ? req->get.globs : req->source.globs;
@@ -235,18 +230,18 @@ static int fetch_plan(struct fetch *f, struct err *err)
             continue;
         if (assets_name_check(a->name, err) < 0)
             return -1;
-        if (fetch_wants_source(f, a->name))
+        if (in_wants_source(f, a->name))
             return err_set(err,
                            "asset \"%s\" has the name of the source archive the get writes "
                            "(params.include_source_%s); exclude the asset with the glob "
                            "\"!%s\" or drop that param",
                            a->name, strcmp(a->name, "source.zip") ? "tarball" : "zip", a->name);
-        if (fetch_is_meta_name(a->name) && !req->source.asset_dir)
+        if (in_is_meta_name(a->name) && !req->source.asset_dir)
             return err_set(err,
                            "asset \"%s\" has the name of a file the get writes itself; set "
                            "asset_dir: true in source to put assets under %s/",
-                           a->name, FETCH_ASSET_DIR);
-        fetch_add_file(f, a->name, a->content_type, 1);
+                           a->name, MANIFEST_ASSET_DIR);
+        in_add_file(f, a->name, a->content_type, 1);
         f->files[f->n_files - 1].dl.url = a->url;
         f->files[f->n_files - 1].dl.size = a->size;
         f->files[f->n_files - 1].dl.digest = a->digest;
@@ -254,22 +249,22 @@ static int fetch_plan(struct fetch *f, struct err *err)
     return 0;
 }
 
-static void fetch_add_sources(struct fetch *f)
+static void in_add_sources(struct in_ctx *f)
 {
     const struct request_get_params *p = &f->r->req.get;
     if (!*f->rel.tag && (p->include_source_tarball || p->include_source_zip))
         log_warn("the release has no tag: no source archive to download");
-    if (fetch_wants_source(f, "source.tar.gz")) {
-        fetch_add_file(f, "source.tar.gz", "application/gzip", 0);
+    if (in_wants_source(f, "source.tar.gz")) {
+        in_add_file(f, "source.tar.gz", "application/gzip", 0);
         f->files[f->n_files - 1].dl.url = f->rel.tarball_url;
     }
-    if (fetch_wants_source(f, "source.zip")) {
-        fetch_add_file(f, "source.zip", "application/zip", 0);
+    if (in_wants_source(f, "source.zip")) {
+        in_add_file(f, "source.zip", "application/zip", 0);
         f->files[f->n_files - 1].dl.url = f->rel.zipball_url;
     }
 }
 
-static int fetch_download(struct fetch *f, struct err *err)
+static int in_download(struct in_ctx *f, struct err *err)
 {
     struct assets_download *ds = calloc(f->n_files ? f->n_files : 1, sizeof(*ds));
     if (!ds)
@@ -292,8 +287,8 @@ static int fetch_download(struct fetch *f, struct err *err)
 
 /* Write a small file atomically: written in the temporary directory, then
  * renamed into dir_fd. */
-static int fetch_write(const struct fetch *f, int dir_fd, const char *name, const char *data,
-                       size_t len, struct err *err)
+static int in_write(const struct in_ctx *f, int dir_fd, const char *name, const char *data,
+                    size_t len, struct err *err)
 {
     const char *tmp = "meta";
     int fd = openat(f->tmp_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -320,33 +315,33 @@ static int fetch_write(const struct fetch *f, int dir_fd, const char *name, cons
     return 0;
 }
 
-static int fetch_write_str(const struct fetch *f, const char *name, const char *s, struct err *err)
+static int in_write_str(const struct in_ctx *f, const char *name, const char *s, struct err *err)
 {
-    return fetch_write(f, f->dest_fd, name, s ? s : "", s ? strlen(s) : 0, err);
+    return in_write(f, f->dest_fd, name, s ? s : "", s ? strlen(s) : 0, err);
 }
 
 /* attestations/release.sigstore.json and attestations/trusted_root.json,
  * when the release attestation was verified. */
-static int fetch_write_attestation(struct fetch *f, struct err *err)
+static int in_write_attestation(struct in_ctx *f, struct err *err)
 {
     if (!f->att.verified)
         return 0;
-    if (mkdirat(f->dest_fd, ATTEST_MIRROR_DIR, 0755) < 0 && errno != EEXIST)
-        return err_set(err, "cannot create \"%s\": %s", ATTEST_MIRROR_DIR, strerror(errno));
-    int fd = openat(f->dest_fd, ATTEST_MIRROR_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    if (mkdirat(f->dest_fd, MANIFEST_ATTEST_DIR, 0755) < 0 && errno != EEXIST)
+        return err_set(err, "cannot create \"%s\": %s", MANIFEST_ATTEST_DIR, strerror(errno));
+    int fd = openat(f->dest_fd, MANIFEST_ATTEST_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     if (fd < 0)
-        return err_set(err, "cannot open \"%s\": %s", ATTEST_MIRROR_DIR, strerror(errno));
+        return err_set(err, "cannot open \"%s\": %s", MANIFEST_ATTEST_DIR, strerror(errno));
     const char *bundle = f->att.bundle_json, *root = f->att.trusted_root_json;
-    int rc = fetch_write(f, fd, "release.sigstore.json", bundle, strlen(bundle), err);
+    int rc = in_write(f, fd, "release.sigstore.json", bundle, strlen(bundle), err);
     if (rc == 0)
-        rc = fetch_write(f, fd, "trusted_root.json", root, strlen(root), err);
+        rc = in_write(f, fd, "trusted_root.json", root, strlen(root), err);
     close(fd);
     return rc;
 }
 
 /* attestations/ASSET.sigstore.json per asset whose provenance verified, and
  * the trusted roots they were verified against. */
-static int fetch_write_provenance(struct fetch *f, struct err *err)
+static int in_write_provenance(struct in_ctx *f, struct err *err)
 {
     static const char *const roots[2] = {ATTEST_PROV_ROOT_PUBLIC_GOOD, ATTEST_PROV_ROOT_GITHUB};
     char name[320];
@@ -355,33 +350,32 @@ static int fetch_write_provenance(struct fetch *f, struct err *err)
         n += f->files[i].prov.verified;
     if (n == 0)
         return 0; /* none verified, or skip_download: no files to record */
-    if (mkdirat(f->dest_fd, ATTEST_MIRROR_DIR, 0755) < 0 && errno != EEXIST)
-        return err_set(err, "cannot create \"%s\": %s", ATTEST_MIRROR_DIR, strerror(errno));
-    int fd = openat(f->dest_fd, ATTEST_MIRROR_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    if (mkdirat(f->dest_fd, MANIFEST_ATTEST_DIR, 0755) < 0 && errno != EEXIST)
+        return err_set(err, "cannot create \"%s\": %s", MANIFEST_ATTEST_DIR, strerror(errno));
+    int fd = openat(f->dest_fd, MANIFEST_ATTEST_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     if (fd < 0)
-        return err_set(err, "cannot open \"%s\": %s", ATTEST_MIRROR_DIR, strerror(errno));
+        return err_set(err, "cannot open \"%s\": %s", MANIFEST_ATTEST_DIR, strerror(errno));
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < f->n_files; i++) {
         const struct attest_prov_asset *pa = &f->files[i].prov;
         snprintf(name, sizeof(name), "%s.sigstore.json", f->files[i].name);
         if (pa->verified)
-            rc = fetch_write(f, fd, name, pa->bundle_json, strlen(pa->bundle_json), err);
+            rc = in_write(f, fd, name, pa->bundle_json, strlen(pa->bundle_json), err);
     }
     for (int k = 0; rc == 0 && k < 2; k++)
         if (f->prov.used[k])
-            rc = fetch_write(f, fd, roots[k], f->prov.root_text[k], strlen(f->prov.root_text[k]),
-                             err);
+            rc = in_write(f, fd, roots[k], f->prov.root_text[k], strlen(f->prov.root_text[k]), err);
     close(fd);
     return rc;
 }
 
 /* Each selected asset's build provenance, before any download. An asset
  * named "release" would take the release attestation's evidence name. */
-static int fetch_provenance(struct fetch *f, struct err *err)
+static int in_provenance(struct in_ctx *f, struct err *err)
 {
     attest_prov_get_init(&f->prov, &f->r->gh, &f->r->req.source, &f->r->tuf);
     for (size_t i = 0; i < f->n_files; i++) {
-        struct fetch_file *ff = &f->files[i];
+        struct in_file *ff = &f->files[i];
         if (!ff->is_asset)
             continue;
         if (attest_prov_get_asset(&f->prov, ff->name, ff->dl.digest, &ff->prov, err) < 0)
@@ -394,21 +388,21 @@ static int fetch_provenance(struct fetch *f, struct err *err)
 }
 
 /* Assets GitHub gave no digest are checked against the attested sha256. */
-static void fetch_attested_digests(struct fetch *f)
+static void in_attested_digests(struct in_ctx *f)
 {
     for (size_t i = 0; f->att.verified && i < f->n_files; i++)
         if (f->files[i].is_asset && !f->files[i].dl.digest)
             f->files[i].dl.digest = attest_get_subject_sha256(&f->att, f->files[i].name);
 }
 
-static json_t *fetch_manifest(const struct fetch *f)
+static json_t *in_manifest(const struct in_ctx *f)
 {
     const struct request_source *src = &f->r->req.source;
     char id[32];
     snprintf(id, sizeof(id), "%lld", (long long)f->rel.id);
     json_t *files = json_array();
     for (size_t i = 0; i < f->n_files; i++) {
-        const struct fetch_file *ff = &f->files[i];
+        const struct in_file *ff = &f->files[i];
         json_t *entry =
             json_pack("{s:s s:s s:I s:s s:s s:s}", "name", ff->name, "path", ff->path, "size",
                       (json_int_t)ff->dl.bytes, "sha256", ff->dl.sha256, "content_type",
@@ -439,7 +433,7 @@ static json_t *fetch_manifest(const struct fetch *f)
 /* The small files, each only when it has content (as github-release-
  * resource): no tag or version without a tag, no commit_sha for a draft or
  * an unknown tag, no body without notes. */
-static int fetch_write_small(struct fetch *f, struct err *err)
+static int in_write_small(struct in_ctx *f, struct err *err)
 {
     const char *const files[][2] = {
         {"tag", f->rel.tag},           {"version", *f->rel.tag ? f->version_text : NULL},
@@ -447,45 +441,45 @@ static int fetch_write_small(struct fetch *f, struct err *err)
         {"url", f->rel.html_url},      {"timestamp", github_release_time(&f->rel)},
     };
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-        if (files[i][1] && *files[i][1] && fetch_write_str(f, files[i][0], files[i][1], err) < 0)
+        if (files[i][1] && *files[i][1] && in_write_str(f, files[i][0], files[i][1], err) < 0)
             return -1;
     return 0;
 }
 
-static int fetch_write_meta(struct fetch *f, struct err *err)
+static int in_write_meta(struct in_ctx *f, struct err *err)
 {
     struct buf sums = BUF_INIT(0);
     for (size_t i = 0; i < f->n_files; i++)
         buf_addf(&sums, "%s  %s\n", f->files[i].dl.sha256, f->files[i].path);
-    json_t *manifest = fetch_manifest(f);
+    json_t *manifest = in_manifest(f);
     char *manifest_text = manifest ? json_dumps(manifest, JSON_INDENT(2)) : NULL;
     json_decref(manifest);
-    int rc = manifest_text ? 0 : err_set(err, "cannot encode %s", FETCH_MANIFEST);
+    int rc = manifest_text ? 0 : err_set(err, "cannot encode %s", MANIFEST_NAME);
     if (rc == 0)
-        rc = fetch_write_small(f, err);
+        rc = in_write_small(f, err);
     if (rc == 0)
-        rc = fetch_write_attestation(f, err);
+        rc = in_write_attestation(f, err);
     if (rc == 0)
-        rc = fetch_write_provenance(f, err);
+        rc = in_write_provenance(f, err);
     if (rc == 0)
-        rc = fetch_write(f, f->dest_fd, FETCH_SUMS, buf_str(&sums), sums.len, err);
+        rc = in_write(f, f->dest_fd, MANIFEST_SUMS, buf_str(&sums), sums.len, err);
     if (rc == 0)
-        rc = fetch_write_str(f, FETCH_MANIFEST, manifest_text, err);
+        rc = in_write_str(f, MANIFEST_NAME, manifest_text, err);
     free(manifest_text);
     buf_free(&sums);
     return rc;
 }
 
 /* A metadata pair with one more member (steals extra; none when NULL). */
-static void fetch_metadata_add(json_t *md, const char *name, const char *value, const char *key,
-                               json_t *extra)
+static void in_metadata_add(json_t *md, const char *name, const char *value, const char *key,
+                            json_t *extra)
 {
     resource_metadata_add(md, name, value);
     if (extra)
         json_object_set_new(json_array_get(md, json_array_size(md) - 1), key, extra);
 }
 
-static json_t *fetch_response(const struct fetch *f)
+static json_t *in_response(const struct in_ctx *f)
 {
     int64_t bytes = 0;
     char count[32], total[32];
@@ -497,12 +491,12 @@ static json_t *fetch_response(const struct fetch *f)
     json_t *md = json_array();
     /* github-release-resource's pairs, in its order, then ours */
     if (rel->name)
-        fetch_metadata_add(md, "name", rel->name, "url",
-                           rel->html_url ? json_string(rel->html_url) : NULL);
+        in_metadata_add(md, "name", rel->name, "url",
+                        rel->html_url ? json_string(rel->html_url) : NULL);
     if (rel->html_url)
         resource_metadata_add(md, "url", rel->html_url);
     if (rel->body)
-        fetch_metadata_add(md, "body", rel->body, "markdown", json_true());
+        in_metadata_add(md, "body", rel->body, "markdown", json_true());
     if (!f->tag_null)
         resource_metadata_add(md, "tag", rel->tag);
     if (f->commit_sha)
@@ -524,29 +518,30 @@ static json_t *fetch_response(const struct fetch *f)
     snprintf(prov, sizeof(prov), "%zu", n_prov);
     if (n_prov)
         resource_metadata_add(md, "provenance_verified", prov);
-    return json_pack("{s:o s:o}", "version", resource_version_json(&f->rel), "metadata", md);
+    return json_pack("{s:o s:o}", "version", manifest_version_json(&f->rel), "metadata", md);
 }
 
-static int fetch_open_files_dir(struct fetch *f, struct err *err)
+static int in_open_files_dir(struct in_ctx *f, struct err *err)
 {
     f->files_fd = f->dest_fd;
     if (!f->r->req.source.asset_dir)
         return 0;
-    if (mkdirat(f->dest_fd, FETCH_ASSET_DIR, 0755) < 0 && errno != EEXIST)
-        return err_set(err, "cannot create \"%s\": %s", FETCH_ASSET_DIR, strerror(errno));
-    f->files_fd = openat(f->dest_fd, FETCH_ASSET_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    if (mkdirat(f->dest_fd, MANIFEST_ASSET_DIR, 0755) < 0 && errno != EEXIST)
+        return err_set(err, "cannot create \"%s\": %s", MANIFEST_ASSET_DIR, strerror(errno));
+    f->files_fd = openat(f->dest_fd, MANIFEST_ASSET_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     if (f->files_fd < 0)
-        return err_set(err, "cannot open \"%s\": %s", FETCH_ASSET_DIR, strerror(errno));
+        return err_set(err, "cannot open \"%s\": %s", MANIFEST_ASSET_DIR, strerror(errno));
     /* the downloads are renamed into it from the temporary directory */
     if (faccessat(f->files_fd, ".", W_OK, AT_EACCESS) < 0)
-        return err_set(err, "cannot create files in \"%s\": %s", FETCH_ASSET_DIR, strerror(errno));
-    fetch_remove_leftovers(f->files_fd);
+        return err_set(err, "cannot create files in \"%s\": %s", MANIFEST_ASSET_DIR,
+                       strerror(errno));
+    in_remove_leftovers(f->files_fd);
     return 0;
 }
 
 /* The commit of a published release's tag (a draft's tag may not exist yet:
  * not asked, as github-release-resource). */
-static int fetch_commit(struct fetch *f, struct err *err)
+static int in_commit(struct in_ctx *f, struct err *err)
 {
     const struct request_source *src = &f->r->req.source;
     if (f->rel.draft || !*f->rel.tag)
@@ -559,51 +554,51 @@ static int fetch_commit(struct fetch *f, struct err *err)
     return 0;
 }
 
-static int fetch_steps(struct fetch *f, const char *dest, struct err *err)
+static int in_steps(struct in_ctx *f, const char *dest, struct err *err)
 {
     struct resource *r = f->r;
-    if (fetch_open_dest(dest, &f->dest_fd, err) < 0 || fetch_resolve(f, err) < 0 ||
-        github_list_assets(&r->gh, &f->rel, err) < 0 || fetch_plan(f, err) < 0)
+    if (in_open_dest(dest, &f->dest_fd, err) < 0 || in_resolve(f, err) < 0 ||
+        github_list_assets(&r->gh, &f->rel, err) < 0 || in_plan(f, err) < 0)
         return -1;
-    fetch_remove_leftovers(f->dest_fd);
-    if (fetch_make_tmp(f, dest, err) < 0)
+    in_remove_leftovers(f->dest_fd);
+    if (in_make_tmp(f, dest, err) < 0)
         return -1;
     f->version_text = releases_version_of(&r->policy, f->rel.tag);
     if (!f->version_text && !(f->version_text = strdup(f->rel.tag)))
         return err_set(err, "out of memory");
-    if (fetch_commit(f, err) < 0)
+    if (in_commit(f, err) < 0)
         return -1;
     if (attest_get_release(&r->gh, &r->req.source, &r->tuf, &f->rel, f->commit_sha, &f->att, err) <
         0)
         return -1;
-    fetch_attested_digests(f);
-    if (fetch_provenance(f, err) < 0)
+    in_attested_digests(f);
+    if (in_provenance(f, err) < 0)
         return -1;
     if (r->req.get.skip_download) {
         f->n_files = 0;
         log_info("skip_download: writing metadata only");
     } else {
-        fetch_add_sources(f);
-        if (fetch_open_files_dir(f, err) < 0 || fetch_download(f, err) < 0)
+        in_add_sources(f);
+        if (in_open_files_dir(f, err) < 0 || in_download(f, err) < 0)
             return -1;
     }
-    return fetch_write_meta(f, err);
+    return in_write_meta(f, err);
 }
 
-int fetch_run(struct resource *r, const char *dest, json_t **response, struct err *err)
+int in_run(struct resource *r, const char *dest, json_t **response, struct err *err)
 {
-    struct fetch f;
+    struct in_ctx f;
     memset(&f, 0, sizeof(f));
     f.r = r;
     f.dest_fd = f.files_fd = f.tmp_fd = -1;
     *response = NULL;
-    int rc = fetch_steps(&f, dest, err);
+    int rc = in_steps(&f, dest, err);
     if (rc == 0)
-        *response = fetch_response(&f);
+        *response = in_response(&f);
     if (f.tmp_fd >= 0)
         close(f.tmp_fd);
     if (f.tmp_name[0])
-        fetch_remove_dir(f.dest_fd, f.tmp_name);
+        in_remove_dir(f.dest_fd, f.tmp_name);
     if (f.files_fd >= 0 && f.files_fd != f.dest_fd)
         close(f.files_fd);
     if (f.dest_fd >= 0)

@@ -1,4 +1,4 @@
-/* fetch.h - in: resolve the version's release, download and verify the
+/* in.h - in: resolve the version's release, download and verify the
  * selected assets into DEST, and write the release's metadata files.
  *
  * DEST receives, as github-release-resource writes them, tag and version
@@ -10,19 +10,15 @@
  * source.asset_dir. An asset whose name collides with a metadata file or a
  * requested source archive fails the get before anything is written. The
  * version may hold only an id. */
-#ifndef GRM_FETCH_H
-#define GRM_FETCH_H
+#ifndef GRM_IN_H
+#define GRM_IN_H
 
 #include <jansson.h>
 
 #include "err.h"
 #include "resource.h"
 
-#define FETCH_MANIFEST "release.json"
-#define FETCH_SUMS "SHA256SUMS"
-#define FETCH_ASSET_DIR "assets"
-
 /* Run in into dest; *response is {"version":..,"metadata":[..]}. */
-int fetch_run(struct resource *r, const char *dest, json_t **response, struct err *err);
+int in_run(struct resource *r, const char *dest, json_t **response, struct err *err);
 
 #endif

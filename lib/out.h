@@ -1,4 +1,4 @@
-/* mirror.h - out: mirror a fetched release (the directory a get wrote) to an
+/* out.h - out: mirror a fetched release (the directory a get wrote) to an
  * S3-compatible bucket.
  *
  * Steps, in this order, so that a failure at any point leaves latest.json
@@ -21,33 +21,16 @@
  *     a conflict;
  *  6. with keep_versions N, delete the mirrored releases beyond the newest N,
  *     but no key a kept release, this one or latest.json still names. */
-#ifndef GRM_MIRROR_H
-#define GRM_MIRROR_H
+#ifndef GRM_OUT_H
+#define GRM_OUT_H
 
 #include <jansson.h>
 
-#include "buf.h"
 #include "err.h"
-#include "request.h"
 #include "resource.h"
-
-#define MIRROR_MANIFEST "release.json"
-#define MIRROR_SUMS "SHA256SUMS"
-#define MIRROR_LATEST "latest.json"
-
-/* Expand key_template for one asset into out (appended after the prefix).
- * Placeholders: {owner} {repository} {tag} {version} {asset}. 0 or -1. */
-int mirror_asset_key(const struct request_mirror *m, const char *owner, const char *repository,
-                     const char *tag, const char *version, const char *asset, struct buf *out);
-
-/* "{prefix}{owner}/{repository}/" and "{prefix}{owner}/{repository}/{tag}/". */
-int mirror_repo_prefix(const struct request_mirror *m, const char *owner, const char *repository,
-                       struct buf *out);
-int mirror_release_prefix(const struct request_mirror *m, const char *owner, const char *repository,
-                          const char *tag, struct buf *out);
 
 /* Run out with the sources directory (argv[1]); *response is
  * {"version":..,"metadata":[..]}. */
-int mirror_run(struct resource *r, const char *sources_dir, json_t **response, struct err *err);
+int out_run(struct resource *r, const char *sources_dir, json_t **response, struct err *err);
 
 #endif
