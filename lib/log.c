@@ -55,15 +55,17 @@ int log_debug_enabled(void)
     return log_debug_on;
 }
 
-/* Length of the registered secret starting at s, or 0. */
+/* Length of the longest registered secret starting at s, or 0: a secret
+ * that begins with another one (an access key id, say) is hidden whole. */
 static size_t log_secret_at(const char *s)
 {
+    size_t best = 0;
     for (int i = 0; i < log_nsecrets; i++) {
         size_t n = strlen(log_secrets[i]);
-        if (strncmp(s, log_secrets[i], n) == 0)
-            return n;
+        if (n > best && strncmp(s, log_secrets[i], n) == 0)
+            best = n;
     }
-    return 0;
+    return best;
 }
 
 /* Whether s (the tail of a text, len bytes to its end) is the start of a

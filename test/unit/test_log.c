@@ -129,6 +129,17 @@ static void test_url_query(void)
     CHECK_STR(log_redact("http://h/x?a=" SECRET, out, sizeof(out)), "http://h/x");
 }
 
+/* A secret that begins with another registered secret is hidden whole
+ * (fuzz_creds: a temporary secret key starting with its access key id). */
+static void test_secret_with_secret_prefix(void)
+{
+    char out[256];
+    log_add_secret("ASIAPREFIX");
+    log_add_secret("ASIAPREFIXrest/of/the/secret");
+    CHECK_STR(log_redact("a ASIAPREFIXrest/of/the/secret b", out, sizeof(out)), "a *** b");
+    CHECK_STR(log_redact("a ASIAPREFIX b", out, sizeof(out)), "a *** b");
+}
+
 int main(void)
 {
     log_add_secret(SECRET);
@@ -138,6 +149,7 @@ int main(void)
     test_vredact_long();
     test_err_cut();
     test_url_query();
+    test_secret_with_secret_prefix();
     log_clear_secrets();
     return TEST_DONE();
 }
