@@ -26,8 +26,7 @@
 #define OUT_CHUNK (1024 * 1024)
 
 struct out_file {
-    const char *name, *path, *sha256, *content_type; /* borrowed from the manifest */
-    int64_t size;
+    struct manifest_file mf; /* borrowed from the manifest */
     char *key;
     int skipped;
     struct stat st;       /* the file as verified: uploads check it is still that one */
@@ -41,8 +40,8 @@ struct out_ctx {
     struct s3_client s3;
     int http_ready, s3_ready;
     int from_fd;
-    json_t *manifest; /* from/release.json */
-    const char *owner, *repository, *tag, *id, *timestamp, *version;
+    json_t *manifest;          /* from/release.json */
+    struct release_manifest m; /* its fields, borrowed from manifest */
     struct out_file *files;
     size_t n_files;
     struct buf repo_prefix, release_prefix;
@@ -88,67 +87,49 @@ static int out_open_from(struct out_ctx *mr, const char *sources_dir, struct err
     return 0;
 }
 
-static int out_read_file_entry(const json_t *f, struct out_file *of, struct err *err)
-{
-    struct manifest_file mf;
-    if (manifest_file_read(f, &mf, err) < 0)
-        return -1;
-    of->name = mf.name;
-    of->path = mf.path;
-    of->sha256 = mf.sha256;
-    of->content_type = mf.content_type;
-    of->size = mf.size;
-    return 0;
-}
-
 static int out_read_manifest(struct out_ctx *mr, struct err *err)
 {
-    struct release_manifest m;
+    struct release_manifest *m = &mr->m;
     const char *where = MANIFEST_NAME;
     const struct request_source *src = &mr->r->req.source;
-    if (manifest_parse(mr->manifest, &m, err) < 0)
+    if (manifest_parse(mr->manifest, m, err) < 0)
         return -1;
-    mr->owner = m.owner;
-    mr->repository = m.repository;
-    mr->tag = m.tag;
-    mr->id = m.id;
-    mr->timestamp = m.timestamp;
-    mr->version = m.version;
-    if (!*mr->tag) /* in of a draft without a tag, by id */
+    if (!*m->tag) /* in of a draft without a tag, by id */
         return err_set(err,
                        "%s: release %s has no tag (a draft without one): nothing to mirror it "
                        "under",
-                       where, mr->id);
-    if (strcasecmp(mr->owner, src->owner) != 0 || strcasecmp(mr->repository, src->repository))
-        return err_set(err, "params.from holds a release of %s/%s, not of %s/%s", mr->owner,
-                       mr->repository, src->owner, src->repository);
-    if (!json_is_array(m.files))
+                       where, m->id);
+    if (strcasecmp(m->owner, src->owner) != 0 || strcasecmp(m->repository, src->repository))
+        return err_set(err, "params.from holds a release of %s/%s, not of %s/%s", m->owner,
+                       m->repository, src->owner, src->repository);
+    if (!json_is_array(m->files))
         return err_set(err, "%s: field \"files\" is not an array", where);
-    mr->files = calloc(json_array_size(m.files) + 1, sizeof(*mr->files));
+    mr->files = calloc(json_array_size(m->files) + 1, sizeof(*mr->files));
     if (!mr->files)
         return err_set(err, "out of memory");
-    for (size_t i = 0; i < json_array_size(m.files); i++, mr->n_files++)
-        if (out_read_file_entry(json_array_get(m.files, i), &mr->files[i], err) < 0)
+    for (size_t i = 0; i < json_array_size(m->files); i++, mr->n_files++)
+        if (manifest_file_read(json_array_get(m->files, i), &mr->files[i].mf, err) < 0)
             return -1;
     return 0;
 }
 
 /* The cheap check of every listed file, before any request: it is there, a
  * regular file (not a symlink), of the size the manifest gives. */
-static int out_check_file(struct out_ctx *mr, const struct out_file *mf, struct err *err)
+static int out_check_file(struct out_ctx *mr, const struct out_file *of, struct err *err)
 {
     struct stat st;
-    int fd = openat(mr->from_fd, mf->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int fd = openat(mr->from_fd, of->mf.path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
-        return err_set(err, "\"%s\" listed in %s is missing: %s", mf->path, MANIFEST_NAME,
+        return err_set(err, "\"%s\" listed in %s is missing: %s", of->mf.path, MANIFEST_NAME,
                        strerror(errno));
     int rc = fstat(fd, &st);
     close(fd);
     if (rc < 0 || !S_ISREG(st.st_mode))
-        return err_set(err, "\"%s\" listed in %s is not a regular file", mf->path, MANIFEST_NAME);
-    if ((int64_t)st.st_size != mf->size)
-        return err_set(err, "\"%s\" is %" PRId64 " bytes, %s says %" PRId64, mf->path,
-                       (int64_t)st.st_size, MANIFEST_NAME, mf->size);
+        return err_set(err, "\"%s\" listed in %s is not a regular file", of->mf.path,
+                       MANIFEST_NAME);
+    if ((int64_t)st.st_size != of->mf.size)
+        return err_set(err, "\"%s\" is %" PRId64 " bytes, %s says %" PRId64, of->mf.path,
+                       (int64_t)st.st_size, MANIFEST_NAME, of->mf.size);
     return 0;
 }
 
@@ -177,29 +158,29 @@ static int out_hash_range(int fd, const char *path, unsigned char *chunk, int64_
 
 /* SHA-256 of the whole file and, when it goes up in parts, of each part
  * (s3_part_size's split), in one read. 0, or -1 with err set. */
-static int out_hash(struct out_ctx *mr, struct out_file *mf, int fd, char hex[65], int64_t *size,
+static int out_hash(struct out_ctx *mr, struct out_file *of, int fd, char hex[65], int64_t *size,
                     struct err *err)
 {
     int64_t ps = 0, at = 0;
     int n = 0;
-    if (s3_part_size(mf->size, mr->cfg->part_size, &ps, &n, err) < 0)
+    if (s3_part_size(of->mf.size, mr->cfg->part_size, &ps, &n, err) < 0)
         return -1;
-    if (mf->size < ps)
-        return sha256_fd(fd, mf->path, hex, size, err);
+    if (of->mf.size < ps)
+        return sha256_fd(fd, of->mf.path, hex, size, err);
     struct sha256 all = {0}, part = {0};
     unsigned char *chunk = malloc(OUT_CHUNK);
-    mf->part_hex = calloc((size_t)n, sizeof(*mf->part_hex));
-    int rc = chunk && mf->part_hex && sha256_init(&all) == 0 ? 0 : err_set(err, "out of memory");
+    of->part_hex = calloc((size_t)n, sizeof(*of->part_hex));
+    int rc = chunk && of->part_hex && sha256_init(&all) == 0 ? 0 : err_set(err, "out of memory");
     for (int i = 0; rc == 0 && i < n; i++) {
-        int64_t end = (int64_t)(i + 1) * ps < mf->size ? (int64_t)(i + 1) * ps : mf->size;
+        int64_t end = (int64_t)(i + 1) * ps < of->mf.size ? (int64_t)(i + 1) * ps : of->mf.size;
         rc = sha256_init(&part) < 0
                  ? err_set(err, "out of memory")
-                 : out_hash_range(fd, mf->path, chunk, &at, end, &all, &part, err);
+                 : out_hash_range(fd, of->mf.path, chunk, &at, end, &all, &part, err);
         if (rc == 0)
-            sha256_final_hex(&part, mf->part_hex[i]);
+            sha256_final_hex(&part, of->part_hex[i]);
     }
     if (rc == 0) /* bytes past the manifest's size: only their count matters */
-        rc = out_hash_range(fd, mf->path, chunk, &at, INT64_MAX, &all, &all, err);
+        rc = out_hash_range(fd, of->mf.path, chunk, &at, INT64_MAX, &all, &all, err);
     if (rc == 0)
         sha256_final_hex(&all, hex);
     sha256_free(&all);
@@ -220,28 +201,28 @@ static int out_same_file(const struct stat *a, const struct stat *b)
 /* The full check of a file about to be uploaded: its SHA-256 (and its
  * parts'), with the file's identity before and after, which its upload
  * compares again. */
-static int out_verify_file(struct out_ctx *mr, struct out_file *mf, struct err *err)
+static int out_verify_file(struct out_ctx *mr, struct out_file *of, struct err *err)
 {
     char hex[65];
     int64_t size = 0;
     struct stat after;
-    int fd = openat(mr->from_fd, mf->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = openat(mr->from_fd, of->mf.path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
-        return err_set(err, "\"%s\" listed in %s is missing: %s", mf->path, MANIFEST_NAME,
+        return err_set(err, "\"%s\" listed in %s is missing: %s", of->mf.path, MANIFEST_NAME,
                        strerror(errno));
-    int rc = fstat(fd, &mf->st) < 0 ? err_set(err, "cannot stat \"%s\"", mf->path)
-                                    : out_hash(mr, mf, fd, hex, &size, err);
-    if (rc == 0 && (fstat(fd, &after) < 0 || !out_same_file(&mf->st, &after)))
-        rc = err_set(err, "\"%s\" changed while it was being verified", mf->path);
+    int rc = fstat(fd, &of->st) < 0 ? err_set(err, "cannot stat \"%s\"", of->mf.path)
+                                    : out_hash(mr, of, fd, hex, &size, err);
+    if (rc == 0 && (fstat(fd, &after) < 0 || !out_same_file(&of->st, &after)))
+        rc = err_set(err, "\"%s\" changed while it was being verified", of->mf.path);
     close(fd);
     if (rc < 0)
         return -1;
-    if (size != mf->size)
-        return err_set(err, "\"%s\" is %" PRId64 " bytes, %s says %" PRId64, mf->path, size,
-                       MANIFEST_NAME, mf->size);
-    if (strcmp(hex, mf->sha256) != 0)
-        return err_set(err, "\"%s\" has sha256 %s, %s says %s: refusing to mirror it", mf->path,
-                       hex, MANIFEST_NAME, mf->sha256);
+    if (size != of->mf.size)
+        return err_set(err, "\"%s\" is %" PRId64 " bytes, %s says %" PRId64, of->mf.path, size,
+                       MANIFEST_NAME, of->mf.size);
+    if (strcmp(hex, of->mf.sha256) != 0)
+        return err_set(err, "\"%s\" has sha256 %s, %s says %s: refusing to mirror it", of->mf.path,
+                       hex, MANIFEST_NAME, of->mf.sha256);
     return 0;
 }
 
@@ -279,8 +260,8 @@ static int out_plan_keys(struct out_ctx *mr, struct err *err)
     const struct request_mirror *m = mr->cfg;
     struct buf manifest_key = BUF_INIT(0), sums_key = BUF_INIT(0), latest_key = BUF_INIT(0);
     int rc = 0;
-    if (manifest_repo_prefix(m->prefix, mr->owner, mr->repository, &mr->repo_prefix) < 0 ||
-        manifest_release_prefix(m->prefix, mr->owner, mr->repository, mr->tag,
+    if (manifest_repo_prefix(m->prefix, mr->m.owner, mr->m.repository, &mr->repo_prefix) < 0 ||
+        manifest_release_prefix(m->prefix, mr->m.owner, mr->m.repository, mr->m.tag,
                                 &mr->release_prefix) < 0 ||
         buf_addf(&manifest_key, "%s%s", buf_str(&mr->release_prefix), MANIFEST_NAME) < 0 ||
         buf_addf(&sums_key, "%s%s", buf_str(&mr->release_prefix), MANIFEST_SUMS) < 0 ||
@@ -291,8 +272,8 @@ static int out_plan_keys(struct out_ctx *mr, struct err *err)
     for (size_t i = 0; rc == 0 && i < mr->n_files; i++) {
         struct out_file *f = &mr->files[i];
         struct buf key = BUF_INIT(0);
-        if (manifest_asset_key(m->prefix, m->key_template, mr->owner, mr->repository, mr->tag,
-                               mr->version, f->name, &key) < 0) {
+        if (manifest_asset_key(m->prefix, m->key_template, mr->m.owner, mr->m.repository, mr->m.tag,
+                               mr->m.version, f->mf.name, &key) < 0) {
             rc = err_set(err, "out of memory");
             break;
         }
@@ -307,13 +288,13 @@ static int out_plan_keys(struct out_ctx *mr, struct err *err)
                          "asset \"%s\" would be stored at \"%s\", a key this resource "
                          "writes itself (%s); set source.mirror.key_template to e.g. "
                          "\"{owner}/{repository}/{tag}/assets/{asset}\"",
-                         f->name, f->key,
+                         f->mf.name, f->key,
                          !strcmp(f->key, latest_key.ptr) ? "the repository's latest.json"
                                                          : "the release's manifest");
         for (size_t j = 0; rc == 0 && j < i; j++)
             if (!strcmp(mr->files[j].key, f->key))
                 rc = err_set(err, "assets \"%s\" and \"%s\" map to the same key \"%s\"",
-                             mr->files[j].name, f->name, f->key);
+                             mr->files[j].mf.name, f->mf.name, f->key);
     }
     buf_free(&manifest_key);
     buf_free(&sums_key);
@@ -330,8 +311,8 @@ static int out_head_file(struct out_ctx *mr, struct out_file *f, struct err *err
     struct s3_object_info info;
     if (s3_head_object(&mr->s3, f->key, &info, err) < 0)
         return -1;
-    if (!mr->r->req.put.force && info.exists && info.size == f->size &&
-        strcmp(info.sha256, f->sha256) == 0) {
+    if (!mr->r->req.put.force && info.exists && info.size == f->mf.size &&
+        strcmp(info.sha256, f->mf.sha256) == 0) {
         f->skipped = 1;
         mr->skipped++;
     }
@@ -349,30 +330,30 @@ static int out_still_same(void *ctx, struct err *err)
     struct out_upload *u = ctx;
     struct stat now;
     if (fstat(u->fd, &now) < 0 || !out_same_file(&u->f->st, &now))
-        return err_set(err, "\"%s\" changed during its upload: upload aborted", u->f->path);
+        return err_set(err, "\"%s\" changed during its upload: upload aborted", u->f->mf.path);
     return 0;
 }
 
 static int out_upload_file(struct out_ctx *mr, struct out_file *f, struct err *err)
 {
-    struct out_upload u = {f, openat(mr->from_fd, f->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)};
+    struct out_upload u = {f, openat(mr->from_fd, f->mf.path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)};
     if (u.fd < 0)
-        return err_set(err, "cannot open \"%s\": %s", f->path, strerror(errno));
-    struct s3_put_opts o = {.content_type = f->content_type,
-                            .sha256_hex = f->sha256,
-                            .progress_label = f->name,
+        return err_set(err, "cannot open \"%s\": %s", f->mf.path, strerror(errno));
+    struct s3_put_opts o = {.content_type = f->mf.content_type,
+                            .sha256_hex = f->mf.sha256,
+                            .progress_label = f->mf.name,
                             .part_sha256 = (const char(*)[65])f->part_hex,
                             .before_complete = out_still_same,
                             .ctx = &u};
     int rc = out_still_same(&u, err) < 0
-                 ? err_set(err, "\"%s\" changed since it was verified", f->path)
-                 : s3_put_file(&mr->s3, f->key, u.fd, f->size, &o, err);
+                 ? err_set(err, "\"%s\" changed since it was verified", f->mf.path)
+                 : s3_put_file(&mr->s3, f->key, u.fd, f->mf.size, &o, err);
     close(u.fd);
     if (rc < 0)
         return -1;
-    log_info("%s: uploaded %" PRId64 " bytes", f->key, f->size);
+    log_info("%s: uploaded %" PRId64 " bytes", f->key, f->mf.size);
     mr->uploaded++;
-    mr->bytes += f->size;
+    mr->bytes += f->mf.size;
     return 0;
 }
 
@@ -390,8 +371,8 @@ static int out_upload_missing(struct out_ctx *mr, struct err *err)
         if (!mr->files[i].skipped && out_verify_file(mr, &mr->files[i], err) < 0)
             return -1;
     }
-    log_info("mirroring %s/%s %s (%zu files) to s3://%s/%s", mr->owner, mr->repository, mr->tag,
-             mr->n_files, mr->cfg->bucket, buf_str(&mr->release_prefix));
+    log_info("mirroring %s/%s %s (%zu files) to s3://%s/%s", mr->m.owner, mr->m.repository,
+             mr->m.tag, mr->n_files, mr->cfg->bucket, buf_str(&mr->release_prefix));
     for (size_t i = 0; i < mr->n_files; i++) {
         if (mr->files[i].skipped)
             log_info("%s: unchanged in the bucket, skipped", mr->files[i].key);
@@ -435,7 +416,7 @@ static int out_put_release_files(struct out_ctx *mr, struct err *err)
     for (size_t i = 0; i < mr->n_files; i++) {
         const char *k = mr->files[i].key;
         const char *shown = strncmp(k, rp, strlen(rp)) == 0 ? k + strlen(rp) : k;
-        buf_addf(&sums, "%s  %s\n", mr->files[i].sha256, shown);
+        buf_addf(&sums, "%s  %s\n", mr->files[i].mf.sha256, shown);
     }
     char hex[65];
     sha256_hex(buf_str(&sums), sums.len, hex);
@@ -525,7 +506,7 @@ static int out_check_attest_keys(struct out_ctx *mr, struct err *err)
                              "asset \"%s\" would be stored at \"%s\", the key of the release's "
                              "attestation; set source.mirror.key_template to e.g. "
                              "\"{owner}/{repository}/{tag}/assets/{asset}\"",
-                             mr->files[i].name, key.ptr);
+                             mr->files[i].mf.name, key.ptr);
     }
     buf_free(&key);
     out_free_names(names);
@@ -595,16 +576,16 @@ static json_t *out_latest_doc(const struct out_ctx *mr)
     json_t *files = json_array();
     for (size_t i = 0; i < mr->n_files; i++)
         json_array_append_new(files,
-                              json_pack("{s:s s:s s:I s:s}", "name", mr->files[i].name, "key",
-                                        mr->files[i].key, "size", (json_int_t)mr->files[i].size,
-                                        "sha256", mr->files[i].sha256));
+                              json_pack("{s:s s:s s:I s:s}", "name", mr->files[i].mf.name, "key",
+                                        mr->files[i].key, "size", (json_int_t)mr->files[i].mf.size,
+                                        "sha256", mr->files[i].mf.sha256));
     char now[32];
     time_t t = time(NULL);
     struct tm tm;
     strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-    return json_pack("{s:s s:s s:s s:s s:s s:s s:s s:s s:o}", "owner", mr->owner, "repository",
-                     mr->repository, "tag", mr->tag, "id", mr->id, "version", mr->version,
-                     "timestamp", mr->timestamp, "prefix", buf_str(&mr->release_prefix),
+    return json_pack("{s:s s:s s:s s:s s:s s:s s:s s:s s:o}", "owner", mr->m.owner, "repository",
+                     mr->m.repository, "tag", mr->m.tag, "id", mr->m.id, "version", mr->m.version,
+                     "timestamp", mr->m.timestamp, "prefix", buf_str(&mr->release_prefix),
                      "mirrored_at", now, "files", files);
 }
 
@@ -621,11 +602,11 @@ static int out_latest_round(struct out_ctx *mr, const char *key, struct err *err
     if (rc == 0 && found && !etag[0])
         rc = err_set(err, "s3 GetObject \"%s\": no ETag in the answer", key);
     if (rc == 0 && ptag) {
-        int c = out_cmp(mr, mr->tag, mr->id, mr->timestamp, ptag,
+        int c = out_cmp(mr, mr->m.tag, mr->m.id, mr->m.timestamp, ptag,
                         json_string_value(json_object_get(prev, "id")),
                         json_string_value(json_object_get(prev, "timestamp")));
         if (c < 0) {
-            log_info("%s names %s, which is newer than %s: left as it is", key, ptag, mr->tag);
+            log_info("%s names %s, which is newer than %s: left as it is", key, ptag, mr->m.tag);
             rc = 2;
         }
     } else if (rc == 0 && found) {
@@ -645,7 +626,7 @@ static int out_latest_round(struct out_ctx *mr, const char *key, struct err *err
         }
         free(text);
         if (rc == 0)
-            log_info("%s now names %s", key, mr->tag);
+            log_info("%s now names %s", key, mr->m.tag);
     }
     json_decref(prev);
     buf_free(&old);
@@ -789,7 +770,7 @@ static int out_load_old(struct out_ctx *mr, struct out_old *old, struct err *err
         old->manifest = json_loadb(buf_str(&body), body.len, 0, NULL);
     const char *tag = json_string_value(json_object_get(old->manifest, "tag"));
     if (rc == 0 && tag &&
-        (manifest_release_prefix(mr->cfg->prefix, mr->owner, mr->repository, tag, &want) < 0 ||
+        (manifest_release_prefix(mr->cfg->prefix, mr->m.owner, mr->m.repository, tag, &want) < 0 ||
          strcmp(buf_str(&want), old->prefix) != 0)) {
         json_decref(old->manifest);
         old->manifest = NULL;
@@ -1018,7 +999,7 @@ static int out_steps(struct out_ctx *mr, const char *sources_dir, struct err *er
         return -1;
     if (mr->r->req.put.keep_versions > 0 && out_retention(mr, err) < 0)
         return err_prefix(err, "keep_versions");
-    log_info("mirrored %s: %d uploaded (%" PRId64 " bytes), %d unchanged", mr->tag, mr->uploaded,
+    log_info("mirrored %s: %d uploaded (%" PRId64 " bytes), %d unchanged", mr->m.tag, mr->uploaded,
              mr->bytes, mr->skipped);
     return 0;
 }
@@ -1036,7 +1017,7 @@ static json_t *out_response(const struct out_ctx *mr)
     resource_metadata_add(md, "skipped", skipped);
     resource_metadata_add(md, "bytes_uploaded", bytes);
     json_t *version =
-        json_pack("{s:s s:s s:s}", "tag", mr->tag, "id", mr->id, "timestamp", mr->timestamp);
+        json_pack("{s:s s:s s:s}", "tag", mr->m.tag, "id", mr->m.id, "timestamp", mr->m.timestamp);
     return json_pack("{s:o s:o}", "version", version, "metadata", md);
 }
 
