@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "request.h"
+#include "request_test.h"
 #include "tap.h"
 
 #define MIN "'owner':'o','repository':'r'"
@@ -20,17 +21,9 @@
 static struct request req;
 static struct err e;
 
-/* Parse the single-quoted json as kind. */
 static int parse(enum request_kind kind, const char *json)
 {
-    char *text = strdup(json);
-    for (char *c = text; *c; c++)
-        if (*c == '\'')
-            *c = '"';
-    err_clear(&e);
-    int rc = request_parse(text, strlen(text), kind, &req, &e);
-    free(text);
-    return rc;
+    return request_test_parse(kind, json, &req, &e);
 }
 
 /* Parsing must fail, leave req freed, and the message must equal want (or

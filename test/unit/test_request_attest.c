@@ -9,37 +9,27 @@
 
 #include "buf.h"
 #include "request.h"
+#include "request_test.h"
 #include "tap.h"
 #include "trusted_root.h"
-
-#define SRC "{\"source\":{\"owner\":\"o\",\"repository\":\"r\"%s}}"
-
-static int parse(const char *extra, struct request *req, struct err *e)
-{
-    struct buf text = BUF_INIT(0);
-    buf_addf(&text, SRC, extra);
-    int rc = request_parse(buf_str(&text), text.len, REQUEST_CHECK, req, e);
-    buf_free(&text);
-    return rc;
-}
 
 static void test_modes(void)
 {
     struct request req;
     struct err e;
-    CHECK(parse("", &req, &e) == 0);
+    CHECK(request_test_source("", &req, &e) == 0);
     CHECK(req.source.attestations.release == REQUEST_ATTEST_AUTO);
     CHECK(req.source.attestations.trusted_root == NULL);
     request_free(&req);
-    CHECK(parse(",\"attestations\":{\"release\":\"required\"}", &req, &e) == 0);
+    CHECK(request_test_source(",\"attestations\":{\"release\":\"required\"}", &req, &e) == 0);
     CHECK(req.source.attestations.release == REQUEST_ATTEST_REQUIRED);
     request_free(&req);
-    CHECK(parse(",\"attestations\":{\"release\":\"off\"}", &req, &e) == 0);
+    CHECK(request_test_source(",\"attestations\":{\"release\":\"off\"}", &req, &e) == 0);
     CHECK(req.source.attestations.release == REQUEST_ATTEST_OFF);
     request_free(&req);
-    CHECK(parse(",\"attestations\":null", &req, &e) == 0);
+    CHECK(request_test_source(",\"attestations\":null", &req, &e) == 0);
     request_free(&req);
-    CHECK(parse(",\"attestations\":{\"release\":\"Auto\"}", &req, &e) == -1);
+    CHECK(request_test_source(",\"attestations\":{\"release\":\"Auto\"}", &req, &e) == -1);
     CHECK_STR(e.msg, "invalid source.attestations.release \"Auto\": must be auto, required or "
                      "off");
 }
@@ -58,7 +48,7 @@ static void test_trusted_root(const char *data)
     struct trusted_root tr;
     /* as an object */
     buf_addf(&extra, ",\"attestations\":{\"trusted_root\":%s}", buf_str(&root));
-    CHECK(parse(buf_str(&extra), &req, &e) == 0);
+    CHECK(request_test_source(buf_str(&extra), &req, &e) == 0);
     const char *t = req.source.attestations.trusted_root;
     CHECK(t && trusted_root_parse(t, strlen(t), &tr, &e) == 0 && tr.n_cas == 6);
     if (t)
@@ -68,11 +58,11 @@ static void test_trusted_root(const char *data)
     buf_reset(&extra);
     buf_adds(&extra, ",\"attestations\":{\"trusted_root\":\"{\\\"mediaType\\\":\\\"application/"
                      "vnd.dev.sigstore.trustedroot+json;version=0.1\\\"}\"}");
-    CHECK(parse(buf_str(&extra), &req, &e) == 0);
+    CHECK(request_test_source(buf_str(&extra), &req, &e) == 0);
     CHECK(req.source.attestations.trusted_root &&
           strncmp(req.source.attestations.trusted_root, "{\"mediaType\"", 12) == 0);
     request_free(&req);
-    CHECK(parse(",\"attestations\":{\"trusted_root\":[]}", &req, &e) == -1);
+    CHECK(request_test_source(",\"attestations\":{\"trusted_root\":[]}", &req, &e) == -1);
     CHECK_STR(e.msg, "invalid source.attestations.trusted_root: expected an object or a string, "
                      "got array");
     buf_free(&root);

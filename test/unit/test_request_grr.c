@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "request.h"
+#include "request_test.h"
 #include "tap.h"
 
 #define GRR_PUT_MSG                                                                                \
@@ -20,14 +21,7 @@ static struct err e;
 
 static int parse(enum request_kind kind, const char *json)
 {
-    char *text = strdup(json);
-    for (char *c = text; *c; c++)
-        if (*c == '\'')
-            *c = '"';
-    err_clear(&e);
-    int rc = request_parse(text, strlen(text), kind, &req, &e);
-    free(text);
-    return rc;
+    return request_test_parse(kind, json, &req, &e);
 }
 
 /* Refused with a message holding want. */
