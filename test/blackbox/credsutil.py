@@ -15,7 +15,6 @@ import http.server
 import json
 import os
 import subprocess
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -23,6 +22,7 @@ import uuid
 import xml.etree.ElementTree as ET
 
 import s3env
+from loopback import LoopbackServer
 
 ALL_S3 = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": ["s3:*"], "Resource": "arn:aws:s3:::*"}]}
@@ -99,7 +99,7 @@ def web_identity_keys(endpoint, role_arn, jwt, duration=900):
     return creds
 
 
-class StsProxy:
+class StsProxy(LoopbackServer):
     """Forwards POSTs to RGW's STS unchanged (Host included, so a signature
     made for the proxy verifies), except that with `duration` set the form's
     DurationSeconds is rewritten (unsigned AssumeRoleWithWebIdentity only).
@@ -158,17 +158,8 @@ class StsProxy:
             def log_message(self, *a):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.endpoint = "http://127.0.0.1:%d" % self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        LoopbackServer.__init__(self, Handler)
+        self.endpoint = self.url
 
 
 def session_reader(info, creds):

@@ -20,8 +20,9 @@ import os
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
+
+from loopback import LoopbackServer
 
 
 def b64url(data):
@@ -30,7 +31,7 @@ def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-class FakeIdP:
+class FakeIdP(LoopbackServer):
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="grm-idp-")
         self.key = os.path.join(self.dir, "key.pem")
@@ -73,19 +74,11 @@ class FakeIdP:
             def log_message(self, *a):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        self.url = "http://127.0.0.1:%d" % self.port
+        LoopbackServer.__init__(self, Handler)
         self.host = "127.0.0.1:%d" % self.port  # how RGW names the provider
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
 
     def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        LoopbackServer.stop(self)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def sign(self, data):

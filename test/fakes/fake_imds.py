@@ -21,13 +21,14 @@ ecs_token, else 403. Standard library only."""
 import http.server
 import json
 import secrets
-import threading
+
+from loopback import LoopbackServer
 
 ROLE = "grm-instance-role"
 ECS_PATH = "/ecs/creds"
 
 
-class FakeMetadata:
+class FakeMetadata(LoopbackServer):
     def __init__(self, issue):
         self.issue = issue
         self.tokens = set()
@@ -80,15 +81,5 @@ class FakeMetadata:
             def log_message(self, *a):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        LoopbackServer.__init__(self, Handler)
         self.ecs_url = self.url + ECS_PATH
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
-        self.thread.start()
-        return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
