@@ -45,6 +45,34 @@ def binary(name):
     return os.path.join(bin_dir(), name)
 
 
+def grm_verify(*args, timeout=None):
+    """Run grm-verify with args; the CompletedProcess (text). Sanitizer
+    reports on stderr fail the caller at once."""
+    r = subprocess.run([binary("grm-verify"), *args], capture_output=True, text=True,
+                       timeout=timeout)
+    for m in SANITIZER_MARKERS:
+        assert m not in r.stderr, r.stderr
+    return r
+
+
+class GrmVerifyAsserts:
+    """Assertions on a grm-verify result (mixed into a TestCase)."""
+
+    def verified(self, r):
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("verified:", r.stdout)
+        self.assertEqual(r.stderr, "")
+
+    def refused(self, r, step, text=""):
+        """Exit 1 with one line 'grm-verify: STEP: ...' holding text."""
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertEqual(r.stdout, "")
+        lines = r.stderr.splitlines()
+        self.assertEqual(len(lines), 1, r.stderr)
+        self.assertTrue(lines[0].startswith("grm-verify: %s: " % step), lines[0])
+        self.assertIn(text, lines[0])
+
+
 def sha256_file(path):
     h = hashlib.sha256()
     with open(path, "rb") as fp:

@@ -15,7 +15,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import attest_pki as P  # noqa: E402
-from bbutil import ROOT, binary, closed_port  # noqa: E402
+from bbutil import ROOT, GrmVerifyAsserts, binary, grm_verify, closed_port  # noqa: E402
 
 DATA = os.path.join(ROOT, "test", "data", "attest")
 GH_ROOT = os.path.join(DATA, "github_trusted_root.json")
@@ -30,39 +30,21 @@ DEMO = os.path.join(DATA, "cli-cli_github_provenance_demo-0.0.12-bundle.jsonl")
 DEMO_WHL = os.path.join(DATA, "github_provenance_demo-0.0.12-py3-none-any.whl")
 DEMO_ID = "https://github.com/actions/attest-demo/.github/workflows/build-python.yml@refs/heads/main"
 ACTIONS = "https://token.actions.githubusercontent.com"
-SANITIZER = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
 
 OWNER, REPO, TAG, COMMIT = "octo", "widget", "v1.2.0", "1234567890abcdef1234567890abcdef12345678"
 ASSETS = {"widget.tar.gz": b"the widget\n" * 100, "widget.zip": b"PK zip bytes"}
 
 
-def run(*args):
-    r = subprocess.run([binary("grm-verify"), *args], capture_output=True, text=True)
-    for m in SANITIZER:
-        assert m not in r.stderr, r.stderr
-    return r
 
-
-class Base(unittest.TestCase):
-    def verified(self, r):
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("verified:", r.stdout)
-        self.assertEqual(r.stderr, "")
-
-    def refused(self, r, step, text=""):
-        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
-        self.assertEqual(r.stdout, "")
-        lines = r.stderr.splitlines()
-        self.assertEqual(len(lines), 1, r.stderr)
-        self.assertTrue(lines[0].startswith("grm-verify: %s: " % step), lines[0])
-        self.assertIn(text, lines[0])
+class Base(GrmVerifyAsserts, unittest.TestCase):
+    pass
 
 
 class TestGenuine(Base):
     """Real GitHub release attestations and GitHub's trusted root."""
 
     def release(self, bundle, *extra, repo="cli/cli", tag="v2.96.0"):
-        return run("release", "--bundle", bundle, "--trusted-root", GH_ROOT, "--repo", repo,
+        return grm_verify("release", "--bundle", bundle, "--trusted-root", GH_ROOT, "--repo", repo,
                    "--tag", tag, *extra)
 
     def test_v2_96_0_jsonl_and_snappy(self):
@@ -70,7 +52,7 @@ class TestGenuine(Base):
             self.verified(self.release(b, "--commit", CLI_COMMIT, "sha256:" + CLI_SUMS_SHA))
 
     def test_delme_v01_predicate(self):
-        r = run("release", "--bundle", DELME, "--trusted-root", GH_ROOT, "--repo",
+        r = grm_verify("release", "--bundle", DELME, "--trusted-root", GH_ROOT, "--repo",
                 "bdehamer/delme", "--tag", "v6", "--commit", DELME_COMMIT, "sha256:" + DELME_ZIP)
         self.verified(r)
         self.assertIn("https://dotcom.releases.github.com", r.stdout)
@@ -107,7 +89,7 @@ class TestGenuine(Base):
         p = os.path.join(d, "root.json")
         with open(p, "w") as f:
             json.dump(doc, f)
-        r = run("release", "--bundle", CLI_SN, "--trusted-root", p, "--repo", "cli/cli",
+        r = grm_verify("release", "--bundle", CLI_SN, "--trusted-root", p, "--repo", "cli/cli",
                 "--tag", "v2.96.0")
         self.refused(r, "timestamp")
 
@@ -130,9 +112,9 @@ class TestGenuine(Base):
         self.assertIn("cap", self.release(os.path.join(d, "oversized")).stderr)
 
     def test_usage_and_unreadable(self):
-        self.assertEqual(run().returncode, 2)
-        self.assertEqual(run("release", "--bundle", CLI_SN).returncode, 2)
-        self.assertEqual(run("release", "--bundle", CLI_SN, "--bogus", "x").returncode, 2)
+        self.assertEqual(grm_verify().returncode, 2)
+        self.assertEqual(grm_verify("release", "--bundle", CLI_SN).returncode, 2)
+        self.assertEqual(grm_verify("release", "--bundle", CLI_SN, "--bogus", "x").returncode, 2)
         r = self.release(os.path.join(DATA, "missing.json"))
         self.assertEqual(r.returncode, 2)
         self.assertIn("missing.json", r.stderr)
@@ -143,7 +125,7 @@ class TestGenuine(Base):
         """GitHub's own build provenance (timestamped, no log): the
         sigstore-conformance verify-bundle protocol."""
         def vb(ident=DEMO_ID, issuer=ACTIONS, artifact=DEMO_WHL):
-            return run("verify-bundle", "--bundle", DEMO, "--certificate-identity", ident,
+            return grm_verify("verify-bundle", "--bundle", DEMO, "--certificate-identity", ident,
                        "--certificate-oidc-issuer", issuer, "--trusted-root", GH_ROOT, artifact)
         r = vb()
         self.verified(r)
@@ -153,7 +135,7 @@ class TestGenuine(Base):
         self.refused(vb(issuer="https://accounts.google.com"), "identity", "OIDC issuer")
         self.refused(vb(artifact=DELME), "policy", "no subject")
         # a build provenance is not a release attestation
-        r = run("release", "--bundle", DEMO, "--trusted-root", GH_ROOT, "--repo",
+        r = grm_verify("release", "--bundle", DEMO, "--trusted-root", GH_ROOT, "--repo",
                 "actions/attest-demo", "--tag", "v0.0.12")
         self.refused(r, "identity", "SAN")
 
@@ -208,7 +190,7 @@ class TestSynthetic(Base):
         return p
 
     def release(self, bundle_path, *extra, root=None, files=None):
-        return run("release", "--bundle", bundle_path, "--trusted-root", root or self.root,
+        return grm_verify("release", "--bundle", bundle_path, "--trusted-root", root or self.root,
                    "--repo", "%s/%s" % (OWNER, REPO), "--tag", TAG, "--commit", COMMIT, *extra,
                    *(self.files if files is None else files))
 
@@ -350,17 +332,17 @@ class TestSynthetic(Base):
         args = ["verify-bundle", "--bundle", b, "--trusted-root", self.root]
         ident = ["--certificate-identity", "https://dotcom.releases.github.com",
                  "--certificate-oidc-issuer", "https://token.actions.githubusercontent.com"]
-        self.refused(run(*args, *ident, digest), "identity", "OIDC issuer")  # none in the leaf
+        self.refused(grm_verify(*args, *ident, digest), "identity", "OIDC issuer")  # none in the leaf
         ob = self.write("vb-oidc.json", P.bundle(self.pki, self.oidc_leaf, self.stmt()))
-        self.verified(run("verify-bundle", "--bundle", ob, "--trusted-root", self.root, *ident,
+        self.verified(grm_verify("verify-bundle", "--bundle", ob, "--trusted-root", self.root, *ident,
                           self.files[1]))
-        self.refused(run("verify-bundle", "--bundle", ob, "--trusted-root", self.root,
+        self.refused(grm_verify("verify-bundle", "--bundle", ob, "--trusted-root", self.root,
                          *ident[:3], "https://other.example", self.files[1]),
                      "identity", "OIDC issuer")
-        r = run(*args, "--certificate-identity", "https://x.example",
+        r = grm_verify(*args, "--certificate-identity", "https://x.example",
                 "--certificate-oidc-issuer", "u", self.files[0])
         self.refused(r, "identity", "SAN")
-        self.assertEqual(run(*args, digest).returncode, 2)
+        self.assertEqual(grm_verify(*args, digest).returncode, 2)
         # a pinned key: a bundle with a publicKey hint
         pub = os.path.join(self.dir, "leaf.pub")
         P.ossl("pkey", "-in", self.leaf + ".key", "-pubout", "-out", pub)
@@ -368,9 +350,9 @@ class TestSynthetic(Base):
         kb["verificationMaterial"].pop("certificate")
         kb["verificationMaterial"]["publicKey"] = {"hint": "k"}
         kp = self.write("vb-key.json", kb)
-        self.verified(run("verify-bundle", "--bundle", kp, "--trusted-root", self.root,
+        self.verified(grm_verify("verify-bundle", "--bundle", kp, "--trusted-root", self.root,
                           "--key", pub, digest))
-        self.refused(run("verify-bundle", "--bundle", kp, "--trusted-root", self.root,
+        self.refused(grm_verify("verify-bundle", "--bundle", kp, "--trusted-root", self.root,
                          "--key", pub, "sha256:" + "0" * 64), "policy")
 
     def test_verify_bundle_message_signature(self):
@@ -378,14 +360,14 @@ class TestSynthetic(Base):
         ident = ["--certificate-identity", "https://dotcom.releases.github.com",
                  "--certificate-oidc-issuer", "https://token.actions.githubusercontent.com"]
         args = ["verify-bundle", "--bundle", b, "--trusted-root", self.root, *ident]
-        self.verified(run(*args, self.files[1]))
-        self.verified(run(*args, "sha256:" + P.sha256(ASSETS["widget.zip"])))
-        self.refused(run(*args, self.files[0]), "policy", "messageDigest")
+        self.verified(grm_verify(*args, self.files[1]))
+        self.verified(grm_verify(*args, "sha256:" + P.sha256(ASSETS["widget.zip"])))
+        self.refused(grm_verify(*args, self.files[0]), "policy", "messageDigest")
         # the digest claimed matches, the signature is over other bytes
         mb = P.message_bundle(self.pki, self.oidc_leaf, b"other bytes")
         mb["messageSignature"]["messageDigest"]["digest"] = P.b64(
             __import__("hashlib").sha256(ASSETS["widget.zip"]).digest())
-        self.refused(run("verify-bundle", "--bundle", self.write("msg-bad.json", mb),
+        self.refused(grm_verify("verify-bundle", "--bundle", self.write("msg-bad.json", mb),
                          "--trusted-root", self.root, *ident, self.files[1]), "signature")
         # a message signature is not a release attestation
         self.refused(self.release(b), "bundle", "messageSignature")
@@ -442,11 +424,11 @@ class TestMirror(Base):
 
     def test_good(self):
         for mirrored in (True, False):
-            r = run("mirror", self.make(mirrored=mirrored))
+            r = grm_verify("mirror", self.make(mirrored=mirrored))
             self.verified(r)
             self.assertIn("release attestation signed by https://dotcom.releases.github.com",
                           r.stdout)
-        r = run("mirror", self.make(attest=False))
+        r = grm_verify("mirror", self.make(attest=False))
         self.verified(r)
         self.assertIn("no attestation stored", r.stdout)
 
@@ -454,20 +436,20 @@ class TestMirror(Base):
         d = self.make()
         with open(os.path.join(d, "widget.zip"), "r+b") as f:
             f.write(b"X")
-        self.refused(run("mirror", d), "policy", "'widget.zip' has sha256")
+        self.refused(grm_verify("mirror", d), "policy", "'widget.zip' has sha256")
         with open(os.path.join(d, "widget.zip"), "ab") as f:
             f.write(b"more")
-        self.refused(run("mirror", d), "policy", "bytes")
+        self.refused(grm_verify("mirror", d), "policy", "bytes")
         os.unlink(os.path.join(d, "widget.zip"))
-        self.refused(run("mirror", d), "policy", "missing")
+        self.refused(grm_verify("mirror", d), "policy", "missing")
 
     def test_sums_disagree(self):
         d = self.make()
         with open(os.path.join(d, "SHA256SUMS"), "a") as f:
             f.write("%s  extra\n" % ("0" * 64))
-        self.refused(run("mirror", d), "policy", "SHA256SUMS")
+        self.refused(grm_verify("mirror", d), "policy", "SHA256SUMS")
         os.unlink(os.path.join(d, "SHA256SUMS"))
-        self.refused(run("mirror", d), "policy", "SHA256SUMS")
+        self.refused(grm_verify("mirror", d), "policy", "SHA256SUMS")
 
     def test_attestation_checked(self):
         d = self.make()
@@ -477,13 +459,13 @@ class TestMirror(Base):
         doc["tag"] = "v9.9.9"
         with open(p, "w") as f:
             json.dump(doc, f)
-        self.refused(run("mirror", d), "policy", "predicate.tag")
+        self.refused(grm_verify("mirror", d), "policy", "predicate.tag")
         d = self.make()
         os.unlink(os.path.join(d, "attestations", "release.sigstore.json"))
-        self.refused(run("mirror", d), "bundle", "missing")
+        self.refused(grm_verify("mirror", d), "bundle", "missing")
         d = self.make()
         os.unlink(os.path.join(d, "attestations", "trusted_root.json"))
-        self.refused(run("mirror", d), "trust-root", "missing")
+        self.refused(grm_verify("mirror", d), "trust-root", "missing")
 
     def test_path_out_of_the_copy(self):
         d = self.make(attest=False, mirrored=False)
@@ -493,11 +475,11 @@ class TestMirror(Base):
         doc["files"][0]["path"] = "../" + doc["files"][0]["path"]
         with open(p, "w") as f:
             json.dump(doc, f)
-        self.refused(run("mirror", d), "policy", "bad path")
+        self.refused(grm_verify("mirror", d), "policy", "bad path")
 
     def test_unreadable(self):
-        self.assertEqual(run("mirror", os.path.join(self.base, "nope")).returncode, 2)
-        self.assertEqual(run("mirror").returncode, 2)
+        self.assertEqual(grm_verify("mirror", os.path.join(self.base, "nope")).returncode, 2)
+        self.assertEqual(grm_verify("mirror").returncode, 2)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bbutil import ROOT, binary  # noqa: E402
+from bbutil import ROOT, GrmVerifyAsserts, grm_verify  # noqa: E402
 
 DATA = os.path.join(ROOT, "test", "data", "attest")
 NPM = os.path.join(ROOT, "test", "npm")
@@ -28,7 +28,6 @@ PG_ROOT = os.path.join(DATA, "public-good_trusted_root.sigstore-tuf-4.0.2.json")
 GH_ROOT = os.path.join(DATA, "github_trusted_root.json")
 ACTIONS = "https://token.actions.githubusercontent.com"
 SLSA = "https://slsa.dev/provenance/v1"
-SANITIZER = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
 
 # actions/attest-build-provenance through the reusable workflow (dsse 0.0.1)
 ABP = os.path.join(DATA, "cli-cli_reusable-workflow-attestation.sigstore.json")
@@ -45,12 +44,6 @@ DEMO = os.path.join(DATA, "cli-cli_github_provenance_demo-0.0.12-bundle.jsonl")
 DEMO_WHL = os.path.join(DATA, "github_provenance_demo-0.0.12-py3-none-any.whl")
 DEMO_ID = "https://github.com/actions/attest-demo/.github/workflows/build-python.yml@refs/heads/main"
 
-
-def run(*args):
-    r = subprocess.run([binary("grm-verify"), *args], capture_output=True, text=True)
-    for m in SANITIZER:
-        assert m not in r.stderr, r.stderr
-    return r
 
 
 def oracle(bundle, root, san, artifact=None):
@@ -77,7 +70,7 @@ def flip(s):
     return b64(bytes(raw))
 
 
-class Base(unittest.TestCase):
+class Base(GrmVerifyAsserts, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         if not shutil.which("node") or not os.path.isdir(os.path.join(NPM, "node_modules")):
@@ -94,22 +87,10 @@ class Base(unittest.TestCase):
             json.dump(obj, f)
         return path
 
-    def verified(self, r):
-        self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("verified:", r.stdout)
-        self.assertEqual(r.stderr, "")
-
-    def refused(self, r, step, text=""):
-        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
-        self.assertEqual(r.stdout, "")
-        lines = r.stderr.splitlines()
-        self.assertEqual(len(lines), 1, r.stderr)
-        self.assertTrue(lines[0].startswith("grm-verify: %s: " % step), lines[0])
-        self.assertIn(text, lines[0])
 
 
 def vb(bundle, root, artifact, *policy):
-    return run("verify-bundle", "--bundle", bundle, "--trusted-root", root, *policy, artifact)
+    return grm_verify("verify-bundle", "--bundle", bundle, "--trusted-root", root, *policy, artifact)
 
 
 def ident(san):
