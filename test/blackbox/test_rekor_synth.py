@@ -22,7 +22,8 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import attest_pki as P  # noqa: E402
-from test_provenance import Base, oracle, run  # noqa: E402
+from bbutil import grm_verify as run  # noqa: E402
+from test_provenance import Base, oracle  # noqa: E402
 
 SAN = "https://dotcom.releases.github.com"
 ACTIONS = "https://token.actions.githubusercontent.com"
