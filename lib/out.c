@@ -2,14 +2,13 @@
  * the bucket lacks, write its manifest, then latest.json and retention
  * (see out.h). */
 #include "out.h"
+#include "out_internal.h"
 #include "log.h"
 #include "manifest.h"
 #include "s3.h"
 #include "sha256.h"
-#include "sigstore_bundle.h"
 #include "signals.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -24,30 +23,6 @@
 #define OUT_MANIFEST_MAX (16 * 1024 * 1024)
 #define OUT_LATEST_TRIES 5
 #define OUT_CHUNK (1024 * 1024)
-
-struct out_file {
-    struct manifest_file mf; /* borrowed from the manifest */
-    char *key;
-    int skipped;
-    struct stat st;       /* the file as verified: uploads check it is still that one */
-    char (*part_hex)[65]; /* multipart: each part's sha256, from the verification */
-};
-
-struct out_ctx {
-    struct resource *r;
-    const struct request_mirror *cfg;
-    struct http_client http;
-    struct s3_client s3;
-    int http_ready, s3_ready;
-    int from_fd;
-    json_t *manifest;          /* from/release.json */
-    struct release_manifest m; /* its fields, borrowed from manifest */
-    struct out_file *files;
-    size_t n_files;
-    struct buf repo_prefix, release_prefix;
-    int uploaded, skipped;
-    int64_t bytes;
-};
 
 /* ---- step 1: read and verify what the get wrote ---- */
 
@@ -432,127 +407,12 @@ static int out_put_release_files(struct out_ctx *mr, struct err *err)
     return rc;
 }
 
-/* ---- release attestation evidence: the get's attestations/ ---- */
-
-static const char *const out_attest_files[] = {"release.sigstore.json", "trusted_root.json"};
-
-static int out_attest_key(const struct out_ctx *mr, const char *name, struct buf *key)
-{
-    buf_reset(key);
-    return buf_addf(key, "%s%s/%s", buf_str(&mr->release_prefix), MANIFEST_ATTEST_DIR, name);
-}
-
-static int out_cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void out_free_names(char **names)
-{
-    for (size_t i = 0; names && names[i]; i++)
-        free(names[i]);
-    free(names);
-}
-
-/* The evidence files in from/attestations/: the release attestation's two
- * and the build provenance's (ASSET.sigstore.json, trusted_root.*.json);
- * plain *.json files only, sorted. NULL-terminated, malloced; NULL when out
- * of memory (*n 0 and an empty list when the folder is absent). */
-static char **out_attest_names(const struct out_ctx *mr, size_t *n)
-{
-    char **names = calloc(3, sizeof(*names));
-    size_t cap = 2;
-    *n = 0;
-    int fd = openat(mr->from_fd, MANIFEST_ATTEST_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-    if (!d && fd >= 0)
-        close(fd);
-    for (struct dirent *e; names && d && (e = readdir(d));) {
-        size_t len = strlen(e->d_name);
-        struct stat st;
-        if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0 || e->d_name[0] == '.' ||
-            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
-            continue;
-        char **more = *n == cap ? realloc(names, (2 * cap + 1) * sizeof(*names)) : names;
-        if (!more || !(more[*n] = strdup(e->d_name))) {
-            out_free_names(more ? more : names);
-            names = NULL;
-            break;
-        }
-        names = more;
-        cap = *n == cap ? 2 * cap : cap;
-        names[++*n] = NULL;
-    }
-    if (d)
-        closedir(d);
-    if (names)
-        qsort(names, *n, sizeof(*names), out_cmp_names);
-    return names;
-}
-
-/* No asset may take the key of the evidence (checked before any upload). */
-static int out_check_attest_keys(struct out_ctx *mr, struct err *err)
-{
-    struct buf key = BUF_INIT(0);
-    size_t n_names;
-    char **names = out_attest_names(mr, &n_names);
-    int rc = names ? 0 : err_set(err, "out of memory");
-    for (size_t k = 0; rc == 0 && k < 2 + n_names; k++) {
-        if (out_attest_key(mr, k < 2 ? out_attest_files[k] : names[k - 2], &key) < 0)
-            rc = err_set(err, "out of memory");
-        for (size_t i = 0; rc == 0 && i < mr->n_files; i++)
-            if (!strcmp(mr->files[i].key, key.ptr))
-                rc = err_set(err,
-                             "asset \"%s\" would be stored at \"%s\", the key of the release's "
-                             "attestation; set source.mirror.key_template to e.g. "
-                             "\"{owner}/{repository}/{tag}/assets/{asset}\"",
-                             mr->files[i].mf.name, key.ptr);
-    }
-    buf_free(&key);
-    out_free_names(names);
-    return rc;
-}
-
-/* Upload from/attestations/NAME when the get verified an attestation. */
-static int out_put_attest_file(struct out_ctx *mr, const char *name, struct err *err)
-{
-    char rel[400];
-    struct buf data = BUF_INIT(SIGSTORE_BUNDLE_MAX), key = BUF_INIT(0);
-    snprintf(rel, sizeof(rel), "%s/%s", MANIFEST_ATTEST_DIR, name);
-    int fd = openat(mr->from_fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? 0 : err_set(err, "cannot open \"%s\": %s", rel, strerror(errno));
-    int rc = buf_read_fd(&data, fd) < 0 ? err_set(err, "cannot read \"%s\"", rel) : 0;
-    close(fd);
-    char hex[65];
-    sha256_hex(buf_str(&data), data.len, hex);
-    struct s3_put_opts o = {.content_type = "application/json", .sha256_hex = hex};
-    if (rc == 0 && out_attest_key(mr, name, &key) < 0)
-        rc = err_set(err, "out of memory");
-    if (rc == 0)
-        rc = s3_put_buffer(&mr->s3, key.ptr, buf_str(&data), data.len, &o, err);
-    buf_free(&data);
-    buf_free(&key);
-    return rc;
-}
-
-/* Every file of from/attestations/ (out_attest_names). */
-static int out_put_attestations(struct out_ctx *mr, struct err *err)
-{
-    size_t n;
-    char **names = out_attest_names(mr, &n);
-    int rc = names ? 0 : err_set(err, "out of memory");
-    for (size_t k = 0; rc == 0 && k < n; k++)
-        rc = out_put_attest_file(mr, names[k], err);
-    out_free_names(names);
-    return rc;
-}
-
 /* ---- step 5: latest.json ---- */
 
 /* Order this release against one named by a manifest or latest.json. */
-static int out_cmp(const struct out_ctx *mr, const char *tag, const char *id, const char *timestamp,
-                   const char *other_tag, const char *other_id, const char *other_timestamp)
+int out_cmp_release(const struct out_ctx *mr, const char *tag, const char *id,
+                    const char *timestamp, const char *other_tag, const char *other_id,
+                    const char *other_timestamp)
 {
     struct github_release a = {0}, b = {0};
     struct releases_entry ea, eb;
@@ -565,6 +425,7 @@ static int out_cmp(const struct out_ctx *mr, const char *tag, const char *id, co
     int c = 0;
     if (releases_entry_fill(&mr->r->policy, &a, &ea) == 0 &&
         releases_entry_fill(&mr->r->policy, &b, &eb) == 0)
+
         c = releases_cmp(&mr->r->policy, &ea, &eb);
     releases_entry_free(&ea);
     releases_entry_free(&eb);
@@ -602,9 +463,9 @@ static int out_latest_round(struct out_ctx *mr, const char *key, struct err *err
     if (rc == 0 && found && !etag[0])
         rc = err_set(err, "s3 GetObject \"%s\": no ETag in the answer", key);
     if (rc == 0 && ptag) {
-        int c = out_cmp(mr, mr->m.tag, mr->m.id, mr->m.timestamp, ptag,
-                        json_string_value(json_object_get(prev, "id")),
-                        json_string_value(json_object_get(prev, "timestamp")));
+        int c = out_cmp_release(mr, mr->m.tag, mr->m.id, mr->m.timestamp, ptag,
+                                json_string_value(json_object_get(prev, "id")),
+                                json_string_value(json_object_get(prev, "timestamp")));
         if (c < 0) {
             log_info("%s names %s, which is newer than %s: left as it is", key, ptag, mr->m.tag);
             rc = 2;
@@ -653,317 +514,6 @@ static int out_update_latest(struct out_ctx *mr, struct err *err)
         rc = err_set(err, "%s: %d conditional writes in a row lost to other writers", key.ptr,
                      OUT_LATEST_TRIES);
     buf_free(&key);
-    return rc;
-}
-
-/* ---- step 6: keep_versions ----
- *
- * Rule: a key is deleted only when no kept release's manifest, not the
- * release just mirrored and not latest.json name it. The releases are found
- * by listing the repository's prefix without a delimiter (tags may hold '/')
- * and taking the keys that end in "/release.json" whose manifest names the
- * tag that key belongs to. Each dropped release loses the keys under its
- * prefix (not those under a longer release prefix) and the keys its manifest
- * names, minus the protected set; its manifest goes last, so a failure
- * leaves it there for the next run to finish. */
-
-struct out_keys {
-    char **keys;
-    size_t n, cap;
-};
-
-static int out_keys_add(struct out_keys *k, const char *key, struct err *err)
-{
-    if (k->n == k->cap) {
-        size_t cap = k->cap ? k->cap * 2 : 32;
-        char **grown = realloc(k->keys, cap * sizeof(*grown));
-        if (!grown)
-            return err_set(err, "out of memory");
-        k->keys = grown;
-        k->cap = cap;
-    }
-    if (!(k->keys[k->n] = strdup(key)))
-        return err_set(err, "out of memory");
-    k->n++;
-    return 0;
-}
-
-static void out_keys_free(struct out_keys *k)
-{
-    for (size_t i = 0; i < k->n; i++)
-        free(k->keys[i]);
-    free(k->keys);
-    memset(k, 0, sizeof(*k));
-}
-
-static int out_strcmp_p(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sort and make unique, for out_keys_has(). */
-static void out_keys_sort(struct out_keys *k)
-{
-    size_t out = 0;
-    qsort(k->keys, k->n, sizeof(*k->keys), out_strcmp_p);
-    for (size_t i = 0; i < k->n; i++) {
-        if (out && strcmp(k->keys[out - 1], k->keys[i]) == 0)
-            free(k->keys[i]);
-        else
-            k->keys[out++] = k->keys[i];
-    }
-    k->n = out;
-}
-
-static int out_keys_has(const struct out_keys *k, const char *key)
-{
-    return k->n && bsearch(&key, k->keys, k->n, sizeof(*k->keys), out_strcmp_p) != NULL;
-}
-
-struct out_old {
-    char *prefix; /* "{repo_prefix}{tag}/" */
-    json_t *manifest;
-};
-
-struct out_list {
-    struct out_old *items;
-    size_t n, cap;
-    struct out_keys all; /* every key under the repository's prefix */
-};
-
-static int out_collect(void *ctx, const char *key, int64_t size, int is_prefix, struct err *err)
-{
-    struct out_list *l = ctx;
-    size_t len = strlen(key), mlen = strlen("/" MANIFEST_NAME);
-    (void)size;
-    if (is_prefix)
-        return 0;
-    if (out_keys_add(&l->all, key, err) < 0)
-        return -1;
-    if (len <= mlen || strcmp(key + len - mlen, "/" MANIFEST_NAME) != 0)
-        return 0;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        struct out_old *grown = realloc(l->items, cap * sizeof(*grown));
-        if (!grown)
-            return err_set(err, "out of memory");
-        l->items = grown;
-        l->cap = cap;
-    }
-    l->items[l->n].manifest = NULL;
-    if (!(l->items[l->n].prefix = strndup(key, len - mlen + 1)))
-        return err_set(err, "out of memory");
-    l->n++;
-    return 0;
-}
-
-/* The manifest of one listed release; kept only when it names the tag its
- * key belongs to (anything else, e.g. an asset called release.json, is not
- * a release and is left alone). */
-static int out_load_old(struct out_ctx *mr, struct out_old *old, struct err *err)
-{
-    struct buf key = BUF_INIT(0), body = BUF_INIT(0), want = BUF_INIT(0);
-    int found = 0, rc = buf_addf(&key, "%s%s", old->prefix, MANIFEST_NAME);
-    if (rc == 0)
-        rc = s3_get_object(&mr->s3, key.ptr, &body, &found, err);
-    if (rc == 0 && found)
-        old->manifest = json_loadb(buf_str(&body), body.len, 0, NULL);
-    const char *tag = json_string_value(json_object_get(old->manifest, "tag"));
-    if (rc == 0 && tag &&
-        (manifest_release_prefix(mr->cfg->prefix, mr->m.owner, mr->m.repository, tag, &want) < 0 ||
-         strcmp(buf_str(&want), old->prefix) != 0)) {
-        json_decref(old->manifest);
-        old->manifest = NULL;
-        tag = NULL;
-    }
-    if (rc == 0 && !tag)
-        log_warn("keep_versions: %s is not a manifest of this resource; left alone", key.ptr);
-    buf_free(&key);
-    buf_free(&body);
-    buf_free(&want);
-    return rc;
-}
-
-static int out_old_cmp(struct out_ctx *mr, const struct out_old *a, const struct out_old *b)
-{
-    const json_t *x = a->manifest, *y = b->manifest;
-    return out_cmp(mr, json_string_value(json_object_get(x, "tag")),
-                   json_string_value(json_object_get(x, "id")),
-                   json_string_value(json_object_get(x, "timestamp")),
-                   json_string_value(json_object_get(y, "tag")),
-                   json_string_value(json_object_get(y, "id")),
-                   json_string_value(json_object_get(y, "timestamp")));
-}
-
-/* The keys a manifest (or latest.json) names in files[].key. */
-static int out_add_file_keys(struct out_keys *k, const json_t *doc, struct err *err)
-{
-    json_t *files = json_object_get(doc, "files");
-    for (size_t i = 0; i < json_array_size(files); i++) {
-        const char *key = json_string_value(json_object_get(json_array_get(files, i), "key"));
-        if (key && out_keys_add(k, key, err) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-/* latest.json's files, whatever release it names. */
-static int out_protect_latest(struct out_ctx *mr, struct out_keys *keep, struct err *err)
-{
-    struct buf key = BUF_INIT(0), body = BUF_INIT(0);
-    int found = 0, rc = buf_addf(&key, "%s%s", buf_str(&mr->repo_prefix), MANIFEST_LATEST);
-    if (rc < 0)
-        return err_set(err, "out of memory");
-    rc = s3_get_object(&mr->s3, key.ptr, &body, &found, err);
-    json_t *doc = rc == 0 && found ? json_loadb(buf_str(&body), body.len, 0, NULL) : NULL;
-    if (rc == 0)
-        rc = out_add_file_keys(keep, doc, err);
-    json_decref(doc);
-    buf_free(&key);
-    buf_free(&body);
-    return rc;
-}
-
-/* Whether key lies under another listed release's longer prefix. */
-static int out_nested(const struct out_list *l, const struct out_old *old, const char *key)
-{
-    size_t plen = strlen(old->prefix);
-    for (size_t i = 0; i < l->n; i++) {
-        size_t n = strlen(l->items[i].prefix);
-        if (n > plen && strncmp(l->items[i].prefix, old->prefix, plen) == 0 &&
-            strncmp(key, l->items[i].prefix, n) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-static int out_delete_release(struct out_ctx *mr, const struct out_list *l,
-                              const struct out_old *old, const struct out_keys *keep,
-                              struct err *err)
-{
-    struct out_keys cand = {0}, del = {0};
-    struct buf manifest_key = BUF_INIT(0);
-    size_t plen = strlen(old->prefix);
-    int rc = buf_addf(&manifest_key, "%s%s", old->prefix, MANIFEST_NAME) < 0
-                 ? err_set(err, "out of memory")
-                 : out_add_file_keys(&cand, old->manifest, err);
-    for (size_t i = 0; rc == 0 && i < l->all.n; i++)
-        if (strncmp(l->all.keys[i], old->prefix, plen) == 0 && !out_nested(l, old, l->all.keys[i]))
-            rc = out_keys_add(&cand, l->all.keys[i], err);
-    if (rc == 0)
-        out_keys_sort(&cand);
-    size_t spared = 0;
-    for (size_t i = 0; rc == 0 && i < cand.n; i++) {
-        if (strcmp(cand.keys[i], manifest_key.ptr) == 0)
-            continue;
-        if (out_keys_has(keep, cand.keys[i]))
-            spared++;
-        else
-            rc = out_keys_add(&del, cand.keys[i], err);
-    }
-    if (rc == 0)
-        rc = s3_delete_objects(&mr->s3, (const char *const *)del.keys, del.n, err);
-    if (rc == 0) /* the manifest last: a failure above leaves it for the next run */
-        rc = s3_delete_objects(&mr->s3, (const char *const *)&manifest_key.ptr, 1, err);
-    if (rc == 0)
-        log_info("keep_versions: deleted %s (%zu objects; %zu kept, still used)", old->prefix,
-                 del.n + 1, spared);
-    out_keys_free(&cand);
-    out_keys_free(&del);
-    buf_free(&manifest_key);
-    return rc;
-}
-
-/* The keys nobody may delete: the kept releases' (their manifests' files,
- * release.json and SHA256SUMS), this release's and latest.json's. */
-static int out_protected(struct out_ctx *mr, struct out_old **valid, size_t n_kept,
-                         struct out_keys *keep, struct err *err)
-{
-    struct buf k = BUF_INIT(0);
-    int rc = out_protect_latest(mr, keep, err);
-    for (size_t i = 0; rc == 0 && i < mr->n_files; i++)
-        rc = out_keys_add(keep, mr->files[i].key, err);
-    for (size_t i = 0; rc == 0 && i < n_kept; i++) {
-        rc = out_add_file_keys(keep, valid[i]->manifest, err);
-        buf_reset(&k);
-        if (rc == 0 && buf_addf(&k, "%s%s", valid[i]->prefix, MANIFEST_SUMS) < 0)
-            rc = err_set(err, "out of memory");
-        if (rc == 0)
-            rc = out_keys_add(keep, k.ptr, err);
-    }
-    buf_free(&k);
-    if (rc == 0)
-        out_keys_sort(keep);
-    return rc;
-}
-
-/* One log line when the bucket keeps old versions: deleting then only adds
- * delete markers. Failing to ask (permissions) is not an error. */
-static void out_note_versioning(struct out_ctx *mr)
-{
-    char status[32];
-    struct err err;
-    if (s3_get_versioning(&mr->s3, status, sizeof(status), &err) < 0) {
-        log_debug("keep_versions: cannot read the bucket's versioning: %s", err.msg);
-        return;
-    }
-    if (status[0])
-        log_info("keep_versions: bucket \"%s\" has versioning %s: deleted objects only get "
-                 "delete markers; their old versions stay (and are billed) until a lifecycle "
-                 "rule expires them",
-                 mr->cfg->bucket, status);
-}
-
-/* Newest first (insertion sort; the list is short). The release just
- * mirrored counts as kept whatever its place. */
-static size_t out_sort_kept(struct out_ctx *mr, struct out_old **valid, size_t n)
-{
-    size_t keep = (size_t)mr->r->req.put.keep_versions;
-    for (size_t i = 1; i < n; i++)
-        for (size_t j = i; j > 0 && out_old_cmp(mr, valid[j - 1], valid[j]) < 0; j--) {
-            struct out_old *t = valid[j];
-            valid[j] = valid[j - 1];
-            valid[j - 1] = t;
-        }
-    for (size_t i = keep; i < n; i++)
-        if (strcmp(valid[i]->prefix, buf_str(&mr->release_prefix)) == 0) {
-            struct out_old *t = valid[i]; /* move it into the kept range */
-            memmove(valid + keep + 1, valid + keep, (i - keep) * sizeof(*valid));
-            valid[keep++] = t;
-            break;
-        }
-    return keep < n ? keep : n;
-}
-
-static int out_retention(struct out_ctx *mr, struct err *err)
-{
-    size_t n = 0, kept = 0;
-    struct out_list l = {0};
-    struct out_keys keep = {0};
-    struct out_old **valid = NULL;
-    out_note_versioning(mr);
-    int rc = s3_list_objects(&mr->s3, buf_str(&mr->repo_prefix), NULL, out_collect, &l, err);
-    if (rc == 0 && !(valid = calloc(l.n + 1, sizeof(*valid))))
-        rc = err_set(err, "out of memory");
-    for (size_t i = 0; rc == 0 && i < l.n; i++) {
-        rc = out_load_old(mr, &l.items[i], err);
-        if (rc == 0 && l.items[i].manifest)
-            valid[n++] = &l.items[i];
-    }
-    if (rc == 0) {
-        kept = out_sort_kept(mr, valid, n);
-        rc = out_protected(mr, valid, kept, &keep, err);
-    }
-    for (size_t i = kept; rc == 0 && i < n; i++)
-        rc = out_delete_release(mr, &l, valid[i], &keep, err);
-    for (size_t i = 0; i < l.n; i++) {
-        free(l.items[i].prefix);
-        json_decref(l.items[i].manifest);
-    }
-    free(l.items);
-    out_keys_free(&l.all);
-    out_keys_free(&keep);
-    free(valid);
     return rc;
 }
 
