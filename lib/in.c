@@ -395,39 +395,42 @@ static void in_attested_digests(struct in_ctx *f)
             f->files[i].dl.digest = attest_get_subject_sha256(&f->att, f->files[i].name);
 }
 
+/* What release.json says of one file. */
+static void in_manifest_entry(const struct in_ctx *f, const struct in_file *ff,
+                              struct manifest_entry *e, struct manifest_provenance *p)
+{
+    int release = ff->is_asset && f->att.verified;
+    *e = (struct manifest_entry){.name = ff->name,
+                                 .path = ff->path,
+                                 .sha256 = ff->dl.sha256,
+                                 .content_type = ff->content_type,
+                                 .size = ff->dl.bytes,
+                                 .is_asset = ff->is_asset,
+                                 .attested = release ? "release" : NULL,
+                                 .signer = release ? f->att.signer : NULL};
+    if (!ff->prov.verified)
+        return;
+    *p = (struct manifest_provenance){ff->prov.san, ff->prov.repository, ff->prov.commit,
+                                      f->r->req.source.attestations.predicate_type};
+    e->attested = f->att.verified ? "release,provenance" : "provenance";
+    e->provenance = p;
+}
+
 static json_t *in_manifest(const struct in_ctx *f)
 {
-    const struct request_source *src = &f->r->req.source;
-    char id[32];
-    snprintf(id, sizeof(id), "%lld", (long long)f->rel.id);
-    json_t *files = json_array();
-    for (size_t i = 0; i < f->n_files; i++) {
-        const struct in_file *ff = &f->files[i];
-        json_t *entry =
-            json_pack("{s:s s:s s:I s:s s:s s:s}", "name", ff->name, "path", ff->path, "size",
-                      (json_int_t)ff->dl.bytes, "sha256", ff->dl.sha256, "content_type",
-                      ff->content_type, "kind", ff->is_asset ? "asset" : "source");
-        if (entry && ff->is_asset && f->att.verified) {
-            json_object_set_new(entry, "attested", json_string("release"));
-            json_object_set_new(entry, "signer", json_string(f->att.signer));
-        }
-        if (entry && ff->prov.verified) {
-            json_object_set_new(entry, "attested",
-                                json_string(f->att.verified ? "release,provenance" : "provenance"));
-            json_object_set_new(entry, "provenance",
-                                json_pack("{s:s s:s s:s s:s}", "signer_workflow", ff->prov.san,
-                                          "signer_repository", ff->prov.repository, "signer_commit",
-                                          ff->prov.commit, "predicate_type",
-                                          f->r->req.source.attestations.predicate_type));
-        }
-        json_array_append_new(files, entry);
+    struct manifest_entry *entries = calloc(f->n_files + 1, sizeof(*entries));
+    struct manifest_provenance *provs = calloc(f->n_files + 1, sizeof(*provs));
+    json_t *doc = NULL;
+    if (entries && provs) {
+        for (size_t i = 0; i < f->n_files; i++)
+            in_manifest_entry(f, &f->files[i], &entries[i], &provs[i]);
+        struct manifest_release mr = {f->r->req.source.owner, f->r->req.source.repository,
+                                      f->version_text, f->commit_sha, &f->rel};
+        doc = manifest_build(&mr, entries, f->n_files);
     }
-    return json_pack("{s:s s:s s:s s:s s:s? s:s s:b s:b s:s? s:s s:s? s:s s:o}", "owner",
-                     src->owner, "repository", src->repository, "tag", f->rel.tag, "id", id, "name",
-                     f->rel.name, "version", f->version_text, "prerelease", f->rel.prerelease,
-                     "draft", f->rel.draft, "published_at", f->rel.published_at, "timestamp",
-                     github_release_time(&f->rel), "url", f->rel.html_url, "commit_sha",
-                     f->commit_sha ? f->commit_sha : "", "files", files);
+    free(entries);
+    free(provs);
+    return doc;
 }
 
 /* The small files, each only when it has content (as github-release-
@@ -450,7 +453,7 @@ static int in_write_meta(struct in_ctx *f, struct err *err)
 {
     struct buf sums = BUF_INIT(0);
     for (size_t i = 0; i < f->n_files; i++)
-        buf_addf(&sums, "%s  %s\n", f->files[i].dl.sha256, f->files[i].path);
+        manifest_sums_line(&sums, f->files[i].dl.sha256, f->files[i].path);
     json_t *manifest = in_manifest(f);
     char *manifest_text = manifest ? json_dumps(manifest, JSON_INDENT(2)) : NULL;
     json_decref(manifest);

@@ -1,10 +1,12 @@
-/* manifest.c - the names, version JSON, key templates and release.json
- * fields of the in -> out contract (see manifest.h). */
+/* manifest.c - the names, version JSON, key templates, and release.json,
+ * SHA256SUMS and latest.json written and read: the in -> out contract
+ * (see manifest.h). */
 #include "manifest.h"
 #include "github.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 const char *const manifest_reserved_names[] = {
     "tag",         "version",     "commit_sha",        "body", "url", "timestamp",
@@ -61,6 +63,75 @@ json_t *manifest_version_json(const struct github_release *rel)
         return json_pack("{s:s s:s}", "id", id, "timestamp", github_release_time(rel));
     return json_pack("{s:s s:s s:s}", "tag", rel->tag, "id", id, "timestamp",
                      github_release_time(rel));
+}
+
+static json_t *manifest_entry_json(const struct manifest_entry *e)
+{
+    json_t *entry = json_pack("{s:s s:s s:I s:s s:s s:s}", "name", e->name, "path", e->path, "size",
+                              (json_int_t)e->size, "sha256", e->sha256, "content_type",
+                              e->content_type, "kind", e->is_asset ? "asset" : "source");
+    if (entry && e->attested)
+        json_object_set_new(entry, "attested", json_string(e->attested));
+    if (entry && e->signer)
+        json_object_set_new(entry, "signer", json_string(e->signer));
+    const struct manifest_provenance *p = e->provenance;
+    if (entry && p)
+        json_object_set_new(entry, "provenance",
+                            json_pack("{s:s s:s s:s s:s}", "signer_workflow", p->signer_workflow,
+                                      "signer_repository", p->signer_repository, "signer_commit",
+                                      p->signer_commit, "predicate_type", p->predicate_type));
+    return entry;
+}
+
+json_t *manifest_build(const struct manifest_release *r, const struct manifest_entry *files,
+                       size_t n_files)
+{
+    const struct github_release *rel = r->rel;
+    char id[32];
+    snprintf(id, sizeof(id), "%lld", (long long)rel->id);
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n_files; i++)
+        json_array_append_new(list, manifest_entry_json(&files[i]));
+    return json_pack("{s:s s:s s:s s:s s:s? s:s s:b s:b s:s? s:s s:s? s:s s:o}", "owner", r->owner,
+                     "repository", r->repository, "tag", rel->tag, "id", id, "name", rel->name,
+                     "version", r->version, "prerelease", rel->prerelease, "draft", rel->draft,
+                     "published_at", rel->published_at, "timestamp", github_release_time(rel),
+                     "url", rel->html_url, "commit_sha", r->commit_sha ? r->commit_sha : "",
+                     "files", list);
+}
+
+int manifest_sums_line(struct buf *out, const char *sha256, const char *name)
+{
+    return buf_addf(out, "%s  %s\n", sha256, name);
+}
+
+json_t *manifest_for_bucket(const json_t *manifest, const char *const *keys, size_t n_keys,
+                            const char *bucket, const char *release_prefix)
+{
+    json_t *doc = json_deep_copy(manifest);
+    json_t *files = json_object_get(doc, "files");
+    for (size_t i = 0; i < n_keys; i++)
+        json_object_set_new(json_array_get(files, i), "key", json_string(keys[i]));
+    json_object_set_new(doc, "bucket", json_string(bucket));
+    json_object_set_new(doc, "prefix", json_string(release_prefix));
+    return doc;
+}
+
+json_t *manifest_latest_file(const struct manifest_file *f, const char *key)
+{
+    return json_pack("{s:s s:s s:I s:s}", "name", f->name, "key", key, "size", (json_int_t)f->size,
+                     "sha256", f->sha256);
+}
+
+json_t *manifest_latest(const struct release_manifest *m, const char *release_prefix, json_t *files)
+{
+    char now[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+    return json_pack("{s:s s:s s:s s:s s:s s:s s:s s:s s:o}", "owner", m->owner, "repository",
+                     m->repository, "tag", m->tag, "id", m->id, "version", m->version, "timestamp",
+                     m->timestamp, "prefix", release_prefix, "mirrored_at", now, "files", files);
 }
 
 static int manifest_str(const json_t *obj, const char *key, const char **out, const char *where,

@@ -361,12 +361,13 @@ static int out_upload_missing(struct out_ctx *mr, struct err *err)
 
 static json_t *out_bucket_manifest(const struct out_ctx *mr)
 {
-    json_t *doc = json_deep_copy(mr->manifest);
-    json_t *files = json_object_get(doc, "files");
-    for (size_t i = 0; i < mr->n_files; i++)
-        json_object_set_new(json_array_get(files, i), "key", json_string(mr->files[i].key));
-    json_object_set_new(doc, "bucket", json_string(mr->cfg->bucket));
-    json_object_set_new(doc, "prefix", json_string(buf_str(&mr->release_prefix)));
+    const char **keys = calloc(mr->n_files + 1, sizeof(*keys));
+    for (size_t i = 0; keys && i < mr->n_files; i++)
+        keys[i] = mr->files[i].key;
+    json_t *doc = keys ? manifest_for_bucket(mr->manifest, keys, mr->n_files, mr->cfg->bucket,
+                                             buf_str(&mr->release_prefix))
+                       : NULL;
+    free(keys);
     return doc;
 }
 
@@ -391,7 +392,7 @@ static int out_put_release_files(struct out_ctx *mr, struct err *err)
     for (size_t i = 0; i < mr->n_files; i++) {
         const char *k = mr->files[i].key;
         const char *shown = strncmp(k, rp, strlen(rp)) == 0 ? k + strlen(rp) : k;
-        buf_addf(&sums, "%s  %s\n", mr->files[i].mf.sha256, shown);
+        manifest_sums_line(&sums, mr->files[i].mf.sha256, shown);
     }
     char hex[65];
     sha256_hex(buf_str(&sums), sums.len, hex);
@@ -436,18 +437,8 @@ static json_t *out_latest_doc(const struct out_ctx *mr)
 {
     json_t *files = json_array();
     for (size_t i = 0; i < mr->n_files; i++)
-        json_array_append_new(files,
-                              json_pack("{s:s s:s s:I s:s}", "name", mr->files[i].mf.name, "key",
-                                        mr->files[i].key, "size", (json_int_t)mr->files[i].mf.size,
-                                        "sha256", mr->files[i].mf.sha256));
-    char now[32];
-    time_t t = time(NULL);
-    struct tm tm;
-    strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-    return json_pack("{s:s s:s s:s s:s s:s s:s s:s s:s s:o}", "owner", mr->m.owner, "repository",
-                     mr->m.repository, "tag", mr->m.tag, "id", mr->m.id, "version", mr->m.version,
-                     "timestamp", mr->m.timestamp, "prefix", buf_str(&mr->release_prefix),
-                     "mirrored_at", now, "files", files);
+        json_array_append_new(files, manifest_latest_file(&mr->files[i].mf, mr->files[i].key));
+    return manifest_latest(&mr->m, buf_str(&mr->release_prefix), files);
 }
 
 /* One round: read latest.json, compare, write it on condition that it is

@@ -1,6 +1,7 @@
 /* test_manifest.c - the in -> out contract (lib/manifest.c): the reserved
  * names, the key-template placeholders and their expansion, and the
- * Concourse version JSON. */
+ * Concourse version JSON; release.json written by in and read back by out,
+ * SHA256SUMS lines, the bucket's release.json and latest.json. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +100,86 @@ static void test_parse(void)
     json_decref(e);
 }
 
+#define SHA_A "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define SHA_B "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+
+/* What in writes, out reads: the top-level fields and each entry's. */
+static void test_build_round_trip(void)
+{
+    struct github_release rel = {0};
+    rel.id = 7;
+    rel.tag = "v2.0.0";
+    rel.html_url = "https://github.com/o/r/releases/tag/v2.0.0";
+    rel.published_at = "2024-05-06T07:08:09Z";
+    rel.prerelease = 1;
+    struct manifest_provenance p = {"https://github.com/o/r/.github/workflows/rel.yml@refs/tags/v2",
+                                    "o/r", "abc123", "https://slsa.dev/provenance/v1"};
+    struct manifest_entry e[2] = {
+        {"a.tgz", "a.tgz", SHA_A, "application/gzip", 5, 1, "release,provenance", "o/r", &p},
+        {"source.tar.gz", "assets/source.tar.gz", SHA_B, "application/gzip", 9, 0, NULL, NULL,
+         NULL}};
+    struct manifest_release r = {"o", "r", "2.0.0", NULL, &rel};
+    json_t *doc = manifest_build(&r, e, 2);
+    struct release_manifest m;
+    struct manifest_file f;
+    struct err err;
+    CHECK(doc != NULL && manifest_parse(doc, &m, &err) == 0);
+    CHECK_STR(m.tag, "v2.0.0");
+    CHECK_STR(m.id, "7");
+    CHECK_STR(m.version, "2.0.0");
+    CHECK_STR(m.timestamp, "2024-05-06T07:08:09Z");
+    CHECK_STR(json_string_value(json_object_get(doc, "commit_sha")), "");
+    CHECK(json_is_true(json_object_get(doc, "prerelease")));
+    CHECK(json_is_null(json_object_get(doc, "name"))); /* as GitHub said */
+    CHECK(json_array_size(m.files) == 2);
+    CHECK(manifest_file_read(json_array_get(m.files, 1), &f, &err) == 0 && f.size == 9);
+    CHECK_STR(f.path, "assets/source.tar.gz");
+    json_t *a = json_array_get(m.files, 0), *b = json_array_get(m.files, 1);
+    CHECK_STR(json_string_value(json_object_get(a, "kind")), "asset");
+    CHECK_STR(json_string_value(json_object_get(a, "attested")), "release,provenance");
+    CHECK_STR(json_string_value(json_object_get(json_object_get(a, "provenance"), "signer_commit")),
+              "abc123");
+    CHECK_STR(json_string_value(json_object_get(b, "kind")), "source");
+    CHECK(json_object_get(b, "attested") == NULL && json_object_get(b, "provenance") == NULL);
+    json_decref(doc);
+}
+
+static void test_sums_bucket_latest(void)
+{
+    struct buf sums = BUF_INIT(0);
+    CHECK(manifest_sums_line(&sums, SHA_A, "a.tgz") == 0 &&
+          manifest_sums_line(&sums, SHA_B, "assets/b") == 0);
+    CHECK_STR(buf_str(&sums), SHA_A "  a.tgz\n" SHA_B "  assets/b\n");
+    buf_free(&sums);
+
+    json_t *in =
+        json_pack("{s:s s:s s:s s:s s:s s:s s:[{s:s}]}", "owner", "o", "repository", "r", "tag",
+                  "v1", "id", "1", "timestamp", "t", "version", "1", "files", "name", "a");
+    const char *keys[] = {"m/o/r/v1/a"};
+    json_t *bucket = manifest_for_bucket(in, keys, 1, "bkt", "m/o/r/v1/");
+    CHECK_STR(json_string_value(json_object_get(bucket, "bucket")), "bkt");
+    CHECK_STR(json_string_value(
+                  json_object_get(json_array_get(json_object_get(bucket, "files"), 0), "key")),
+              "m/o/r/v1/a");
+    CHECK(json_object_get(json_array_get(json_object_get(in, "files"), 0), "key") == NULL);
+
+    struct release_manifest m;
+    struct err err;
+    CHECK(manifest_parse(in, &m, &err) == 0);
+    struct manifest_file f = {"a", "a", SHA_A, "x/y", 3};
+    json_t *files = json_array();
+    json_array_append_new(files, manifest_latest_file(&f, "m/o/r/v1/a"));
+    json_t *latest = manifest_latest(&m, "m/o/r/v1/", files);
+    CHECK_STR(json_string_value(json_object_get(latest, "prefix")), "m/o/r/v1/");
+    CHECK(strlen(json_string_value(json_object_get(latest, "mirrored_at"))) == 20);
+    json_t *lf = json_array_get(json_object_get(latest, "files"), 0);
+    CHECK_STR(json_string_value(json_object_get(lf, "key")), "m/o/r/v1/a");
+    CHECK(json_integer_value(json_object_get(lf, "size")) == 3);
+    json_decref(latest);
+    json_decref(bucket);
+    json_decref(in);
+}
+
 int main(void)
 {
     test_names();
@@ -106,5 +187,7 @@ int main(void)
     test_keys();
     test_version();
     test_parse();
+    test_build_round_trip();
+    test_sums_bucket_latest();
     return TEST_DONE();
 }
