@@ -106,12 +106,11 @@ static void test_parse(void)
 /* What in writes, out reads: the top-level fields and each entry's. */
 static void test_build_round_trip(void)
 {
-    struct github_release rel = {0};
-    rel.id = 7;
-    rel.tag = "v2.0.0";
-    rel.html_url = "https://github.com/o/r/releases/tag/v2.0.0";
-    rel.published_at = "2024-05-06T07:08:09Z";
-    rel.prerelease = 1;
+    struct github_release rel = {.id = 7,
+                                 .tag = "v2.0.0",
+                                 .html_url = "https://github.com/o/r/releases/tag/v2.0.0",
+                                 .published_at = "2024-05-06T07:08:09Z",
+                                 .prerelease = 1};
     struct manifest_provenance p = {"https://github.com/o/r/.github/workflows/rel.yml@refs/tags/v2",
                                     "o/r", "abc123", "https://slsa.dev/provenance/v1"};
     struct manifest_entry e[2] = {
