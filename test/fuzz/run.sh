@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run.sh - build the libFuzzer harnesses with clang (ASan + UBSan) from lib/*.c
-# and run each for SECONDS (default 30) against its seed corpus.
+# and run each for SECONDS (default 30) against its seed corpus, as many at
+# once as there are cores (FUZZ_JOBS).
 #
 # usage: test/fuzz/run.sh [SECONDS] [HARNESS...]   (HARNESS: request, versions, ...)
 # env:   FUZZ_OUT  work directory (default <repo>/build-fuzz): binaries, the
@@ -63,35 +64,57 @@ done
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-status=0
-: >"$out/summary.tsv"
-for h in "${harnesses[@]}"; do
-    corpus="$out/corpus/$h"
-    seeds="$here/corpus/$h"
-    log="$out/logs/$h.log"
+
+# run_one NAME: one harness for SECONDS; its summary line goes to
+# $out/logs/NAME.tsv (name, executions, seconds, crashes).
+run_one() {
+    local h=$1 corpus="$out/corpus/$1" seeds="$here/corpus/$1" log="$out/logs/$1.log"
     mkdir -p "$corpus" "$seeds"
-    opts=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+    local opts=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
         -artifact_prefix="$out/crashes/$h-")
     [ -f "$here/$h.dict" ] && opts+=(-dict="$here/$h.dict")
     case $h in # room for whole documents; the default is 4096 bytes
     request | release | s3xml | tuf | bundle | snappy) opts+=(-max_len=16384) ;;
     esac
     rm -f "$out/crashes/$h"-*
+    local start rc=0 runs crashes
     start=$(date +%s)
-    rc=0
     "$out/bin/fuzz_$h" "${opts[@]}" "$corpus" "$seeds" >"$log" 2>&1 || rc=$?
-    took=$(($(date +%s) - start))
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     [ -n "$runs" ] || runs=$(sed -n 's/^#\([0-9]*\).*/\1/p' "$log" | tail -1)
     crashes=$(find "$out/crashes" -name "$h-*" -type f | wc -l)
     [ "$rc" -ne 0 ] && [ "$crashes" -eq 0 ] && crashes=1
-    echo "fuzz $h: ${runs:-0} executions in $took s, $crashes crashes"
-    printf '%s\t%s\t%s\t%s\n' "$h" "${runs:-0}" "$took" "$crashes" >>"$out/summary.tsv"
-    printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$h" "${runs:-0}" "$took" "$crashes" \
+    printf '%s\t%s\t%s\t%s\n' "$h" "${runs:-0}" "$(($(date +%s) - start))" "$crashes" \
+        >"$out/logs/$h.tsv"
+}
+
+# As many harnesses at once as there are cores (FUZZ_JOBS), each for the
+# whole SECONDS: the same fuzzing per harness in less wall time.
+jobs=${FUZZ_JOBS:-$(nproc)}
+running=0
+for h in "${harnesses[@]}"; do
+    rm -f "$out/logs/$h.tsv"
+    run_one "$h" &
+    running=$((running + 1))
+    if [ "$running" -ge "$jobs" ]; then
+        wait -n || true
+        running=$((running - 1))
+    fi
+done
+wait
+
+status=0
+: >"$out/summary.tsv"
+for h in "${harnesses[@]}"; do
+    IFS=$'\t' read -r _ runs took crashes <"$out/logs/$h.tsv" || { runs=0 took=0 crashes=1; }
+    echo "fuzz $h: $runs executions in $took s, $crashes crashes"
+    printf '%s\t%s\t%s\t%s\n' "$h" "$runs" "$took" "$crashes" >>"$out/summary.tsv"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%FT%TZ)" "$h" "$runs" "$took" "$crashes" \
         >>"$out/history.tsv"
     if [ "$crashes" -ne 0 ]; then
         status=1
-        grep -E 'ERROR|runtime error|SUMMARY|Test unit written|^ +#[0-9]+ ' "$log" | head -30 >&2 || true
+        grep -E 'ERROR|runtime error|SUMMARY|Test unit written|^ +#[0-9]+ ' "$out/logs/$h.log" |
+            head -30 >&2 || true
         find "$out/crashes" -name "$h-*" -type f -printf '  crash input: %p\n' >&2
     fi
 done
