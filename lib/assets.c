@@ -330,9 +330,19 @@ static int assets_done(struct http_xfer *x, void *ctx)
         return http_xfer_fail(x, "cannot write \"%s\": %s", d->name, strerror(errno));
     }
     d->fd = -1;
-    if (renameat(d->tmp_dir_fd, d->tmp_name, d->dir_fd, d->name) < 0)
-        return http_xfer_fail(x, "cannot rename to \"%s\": %s", d->name, strerror(errno));
-    d->complete = 1;
+    d->complete = 1; /* verified; published once every file is */
+    return 0;
+}
+
+/* Every file verified: rename each to its final name, so that a failed
+ * batch leaves none of them there. */
+static int assets_publish(struct assets_download *ds, size_t n, struct err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (renameat(ds[i].tmp_dir_fd, ds[i].tmp_name, ds[i].dir_fd, ds[i].name) < 0)
+            return err_set(err, "cannot rename to \"%s\": %s", ds[i].name, strerror(errno));
+        ds[i].tmp_name[0] = '\0';
+    }
     return 0;
 }
 
@@ -372,7 +382,7 @@ static void assets_close(struct assets_job *j, struct assets_download *d)
         close(d->fd);
         d->fd = -1;
     }
-    if (!d->complete && d->tmp_name[0])
+    if (d->tmp_name[0]) /* not published: a failed or an unfinished batch */
         unlinkat(d->tmp_dir_fd, d->tmp_name, 0);
     sha256_free(&d->hash);
     curl_slist_free_all(d->sent);
@@ -417,6 +427,8 @@ int assets_download_all(struct http_client *http, struct assets_download *ds, si
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (!ds[i].complete)
             rc = err_set(err, "download of \"%s\" failed: HTTP %ld", ds[i].name, xs[i].status);
+    if (rc == 0)
+        rc = assets_publish(ds, n, err);
     for (size_t i = 0; i < n; i++) {
         if (jobs)
             assets_close(&jobs[i], &ds[i]);

@@ -45,7 +45,7 @@ struct assets_download {
     /* results */
     char sha256[65];
     int64_t bytes;
-    int complete; /* renamed to its final name */
+    int complete; /* verified (renamed to its final name once all are) */
     /* internal */
     int fd;
     char tmp_name[64];
@@ -55,8 +55,10 @@ struct assets_download {
     int first_chunk;
 };
 
-/* Download all, at most `concurrency` at once. Returns 0 when every file is
- * complete, or -1 with err naming the first failed file. */
+/* Download all, at most `concurrency` at once, each into tmp_dir_fd; only
+ * when every file is complete and verified do they take their final names.
+ * Returns 0, or -1 with err naming the first failed file (and no file of
+ * the batch under its final name). */
 int assets_download_all(struct http_client *http, struct assets_download *ds, size_t n,
                         int concurrency, struct err *err);
 

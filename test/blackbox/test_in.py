@@ -364,6 +364,18 @@ class TestTransfer(InCase):
         self.assertFalse([f for f in tree(self.dest) if f.startswith(".")], tree(self.dest))
         self.assertFalse(set(tree(self.dest)) & set(META_FILES))
 
+    def test_a_failed_get_leaves_no_completed_asset_under_its_name(self):
+        # ok.bin is downloaded and verified before bad.bin fails: it must not
+        # be left in the destination either
+        r = self.rel("v1.0.0")
+        self.gh.add_asset(r, "ok.bin", size=10)
+        self.gh.add_asset(r, "bad.bin", size=5000, digest="sha256:" + "0" * 64)
+        res = self.get(self.version(r), {"concurrency": 1})
+        self.assertFailsClearly(res, "bad.bin", "0" * 64)
+        hosted = [e["path"] for e in self.asset_log()]
+        self.assertEqual(len(hosted), 2, hosted)  # both were fetched, ok.bin first
+        self.assertEqual(tree(self.dest), [])
+
     def test_no_digest_still_downloads(self):
         r = self.rel("v1.0.0")
         assets = [self.gh.add_asset(r, "absent.bin", size=3000, digest=False),
