@@ -3,6 +3,7 @@
 #include "github.h"
 #include "buf.h"
 #include "log.h"
+#include "text.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -21,9 +22,8 @@ static int github_token_unsendable(const char *token, struct err *err)
                        "invalid source.access_token: %zu bytes, more than the %d a request "
                        "header can carry",
                        n, HTTP_HEADER_VALUE_MAX);
-    for (const unsigned char *p = (const unsigned char *)token; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            return err_set(err, "invalid source.access_token: holds a control character");
+    if (text_has_control(token))
+        return err_set(err, "invalid source.access_token: holds a control character");
     return 0;
 }
 
@@ -188,9 +188,7 @@ static int github_asset_from_json(const json_t *obj, struct github_asset *a, con
     if (github_digest_hex(digest, &a->digest) < 0) {
         char shown[80];
         snprintf(shown, sizeof(shown), "%.72s", digest);
-        for (char *p = shown; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                *p = '?';
+        text_mask_control(shown);
         err_set(err, "%s: asset \"%.200s\" has a malformed digest \"%s\" (want sha256:<64 hex>)",
                 where, a->name, shown);
         free(digest);
