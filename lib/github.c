@@ -4,6 +4,7 @@
 #include "buf.h"
 #include "log.h"
 #include "text.h"
+#include "grow.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -219,10 +220,8 @@ static int github_assets_append(struct github_release *rel, const json_t *arr, c
     size_t n = json_array_size(arr);
     if (n == 0)
         return 0;
-    struct github_asset *grown = realloc(rel->assets, (rel->n_assets + n) * sizeof(*grown));
-    if (!grown)
+    if (GROW(rel->assets, rel->n_assets + n, rel->assets_alloc) < 0)
         return err_set(err, "out of memory");
-    rel->assets = grown;
     for (size_t i = 0; i < n; i++) {
         if (github_asset_from_json(json_array_get(arr, i), &rel->assets[rel->n_assets], where,
                                    err) < 0)
@@ -476,7 +475,7 @@ int github_list_assets(struct github_client *g, struct github_release *rel, stru
     buf_free(&suffix);
     github_assets_free(rel->assets, rel->n_assets);
     rel->assets = NULL;
-    rel->n_assets = 0;
+    rel->n_assets = rel->assets_alloc = 0;
     for (int page = 0; url; page++) {
         char shown[1024];
         http_url_for_log(url, shown, sizeof(shown));
