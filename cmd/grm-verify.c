@@ -233,7 +233,7 @@ static int cmd_release(const struct opts *o)
     struct attest_asset *assets = calloc((size_t)o->n_args + 1, sizeof(*assets));
     char(*hexes)[65] = calloc((size_t)o->n_args + 1, 65);
     struct err err = {{0}};
-    struct sigstore_bundle_list l = {NULL, 0};
+    struct sigstore_bundle_list l = {NULL, 0, 0};
     struct trusted_root tr;
     struct attest_result res;
     int code = EXIT_USAGE;
@@ -324,7 +324,7 @@ static int cmd_verify_bundle(const struct opts *o)
     char hex[65];
     EVP_PKEY *key = NULL;
     struct err err = {{0}};
-    struct sigstore_bundle_list l = {NULL, 0};
+    struct sigstore_bundle_list l = {NULL, 0, 0};
     struct trusted_root tr;
     struct attest_result res;
     int code;

@@ -2,6 +2,7 @@
  * downloads (see assets.h). */
 #include "assets.h"
 #include "log.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -46,9 +47,8 @@ int assets_name_check(const char *name, struct err *err)
         why = "is '.'";
     else if (name[0] == '-')
         why = "starts with '-'";
-    for (const unsigned char *p = (const unsigned char *)name; !why && *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            why = "holds a control character";
+    if (!why && text_has_control(name))
+        why = "holds a control character";
     if (!why)
         return 0;
     char shown[300];
@@ -249,9 +249,8 @@ static void assets_keep_validator(struct http_xfer *x, struct assets_download *d
         snprintf(d->validator, sizeof(d->validator), "%s", v);
     else if (http_header(x, "Last-Modified", v, sizeof(v)))
         snprintf(d->validator, sizeof(d->validator), "%s", v);
-    for (char *p = d->validator; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            d->validator[0] = '\0'; /* nothing that could split a header */
+    if (text_has_control(d->validator))
+        d->validator[0] = '\0'; /* nothing that could split a header */
 }
 
 static int assets_first_chunk(struct http_xfer *x, struct assets_job *j)

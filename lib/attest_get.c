@@ -15,6 +15,7 @@
 #include "http.h"
 #include "log.h"
 #include "sigstore_bundle.h"
+#include "grow.h"
 
 #define ATTEST_GET_MAX_ITEMS 32
 
@@ -64,17 +65,15 @@ const char *attest_get_subject_sha256(const struct attest_get *a, const char *na
 static int list_move(struct sigstore_bundle_list *dst, struct sigstore_bundle_list *src,
                      struct err *err)
 {
-    struct sigstore_bundle *items = realloc(dst->items, (dst->n + src->n) * sizeof(*items));
-    if (!items) {
+    if (GROW(dst->items, dst->n + src->n, dst->alloc) < 0) {
         sigstore_bundle_list_free(src);
         return err_set(err, "bundle: out of memory");
     }
-    memcpy(items + dst->n, src->items, src->n * sizeof(*items));
-    dst->items = items;
+    memcpy(dst->items + dst->n, src->items, src->n * sizeof(*src->items));
     dst->n += src->n;
     free(src->items);
     src->items = NULL;
-    src->n = 0;
+    src->n = src->alloc = 0;
     return 0;
 }
 
@@ -106,7 +105,7 @@ static int fetch_bundle_url(struct github_client *gh, const char *url,
 int attest_get_item(struct github_client *gh, json_t *item, struct sigstore_bundle_list *all,
                     struct err *err)
 {
-    struct sigstore_bundle_list l = {NULL, 0};
+    struct sigstore_bundle_list l = {NULL, 0, 0};
     json_t *bundle = json_object_get(item, "bundle");
     const char *url = json_string_value(json_object_get(item, "bundle_url"));
     int rc;
@@ -195,7 +194,7 @@ int attest_get_release(struct github_client *gh, const struct request_source *sr
                        const char *commit, struct attest_get *out, struct err *err)
 {
     enum request_attest mode = src->attestations.release;
-    struct sigstore_bundle_list l = {NULL, 0};
+    struct sigstore_bundle_list l = {NULL, 0, 0};
     int none = 0;
     memset(out, 0, sizeof(*out));
     if (mode == REQUEST_ATTEST_OFF || (mode == REQUEST_ATTEST_AUTO && !rel->immutable))

@@ -176,7 +176,7 @@ int attest_prov_get_asset(struct attest_prov_get *p, const char *name, const cha
                           struct attest_prov_asset *out, struct err *err)
 {
     enum request_prov mode = p->src->attestations.provenance;
-    struct sigstore_bundle_list l = {NULL, 0};
+    struct sigstore_bundle_list l = {NULL, 0, 0};
     memset(out, 0, sizeof(*out));
     if (mode == REQUEST_PROV_OFF)
         return 0;

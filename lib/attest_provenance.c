@@ -4,6 +4,7 @@
  * SAN the signer workflow when one is given; the statement's predicateType
  * is the wanted one and some subject is the asset. */
 #include "attest.h"
+#include "text.h"
 
 #include <openssl/err.h>
 #include <openssl/x509.h>
@@ -115,8 +116,8 @@ static int sha512_file(const char *path, char out[129])
     while (ok && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
         ok = EVP_DigestUpdate(ctx, chunk, got) == 1;
     ok = ok && !ferror(f) && EVP_DigestFinal_ex(ctx, md, &n) == 1 && n == 64;
-    for (unsigned int i = 0; ok && i < 64; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    if (ok)
+        text_hex(md, 64, out);
     EVP_MD_CTX_free(ctx);
     if (f)
         fclose(f);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "grow.h"
 
 /* ---- characters and spans --------------------------------------------- */
 
@@ -384,22 +385,9 @@ struct constraint {
     size_t n, cap;
 };
 
-static int grow(void **items, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 4;
-    void *p = realloc(*items, ncap * size);
-    if (!p)
-        return -1;
-    *items = p;
-    *cap = ncap;
-    return 0;
-}
-
 static int group_add(struct cgroup *g, const struct cterm *t)
 {
-    if (grow((void **)&g->terms, &g->cap, g->n, sizeof(*g->terms)) < 0)
+    if (GROW(g->terms, g->n + 1, g->cap) < 0)
         return -1;
     g->terms[g->n++] = *t;
     return 0;
@@ -521,7 +509,7 @@ static char *rewrite_ranges(const char *text)
 static int parse_alternative(struct constraint *c, const char *s, size_t n, const char *whole,
                              struct err *err)
 {
-    if (grow((void **)&c->groups, &c->cap, c->n, sizeof(*c->groups)) < 0)
+    if (GROW(c->groups, c->n + 1, c->cap) < 0)
         return err_set(err, "out of memory");
     struct cgroup *g = &c->groups[c->n++];
     memset(g, 0, sizeof(*g));

@@ -3,6 +3,8 @@
 #include "github.h"
 #include "buf.h"
 #include "log.h"
+#include "text.h"
+#include "grow.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -21,9 +23,8 @@ static int github_token_unsendable(const char *token, struct err *err)
                        "invalid source.access_token: %zu bytes, more than the %d a request "
                        "header can carry",
                        n, HTTP_HEADER_VALUE_MAX);
-    for (const unsigned char *p = (const unsigned char *)token; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            return err_set(err, "invalid source.access_token: holds a control character");
+    if (text_has_control(token))
+        return err_set(err, "invalid source.access_token: holds a control character");
     return 0;
 }
 
@@ -188,9 +189,7 @@ static int github_asset_from_json(const json_t *obj, struct github_asset *a, con
     if (github_digest_hex(digest, &a->digest) < 0) {
         char shown[80];
         snprintf(shown, sizeof(shown), "%.72s", digest);
-        for (char *p = shown; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                *p = '?';
+        text_mask_control(shown);
         err_set(err, "%s: asset \"%.200s\" has a malformed digest \"%s\" (want sha256:<64 hex>)",
                 where, a->name, shown);
         free(digest);
@@ -221,10 +220,8 @@ static int github_assets_append(struct github_release *rel, const json_t *arr, c
     size_t n = json_array_size(arr);
     if (n == 0)
         return 0;
-    struct github_asset *grown = realloc(rel->assets, (rel->n_assets + n) * sizeof(*grown));
-    if (!grown)
+    if (GROW(rel->assets, rel->n_assets + n, rel->assets_alloc) < 0)
         return err_set(err, "out of memory");
-    rel->assets = grown;
     for (size_t i = 0; i < n; i++) {
         if (github_asset_from_json(json_array_get(arr, i), &rel->assets[rel->n_assets], where,
                                    err) < 0)
@@ -478,7 +475,7 @@ int github_list_assets(struct github_client *g, struct github_release *rel, stru
     buf_free(&suffix);
     github_assets_free(rel->assets, rel->n_assets);
     rel->assets = NULL;
-    rel->n_assets = 0;
+    rel->n_assets = rel->assets_alloc = 0;
     for (int page = 0; url; page++) {
         char shown[1024];
         http_url_for_log(url, shown, sizeof(shown));

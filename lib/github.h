@@ -43,7 +43,7 @@ struct github_release {
     int immutable; /* "immutable": true (GitHub's immutable releases) */
     char *tarball_url, *zipball_url;
     struct github_asset *assets;
-    size_t n_assets;
+    size_t n_assets, assets_alloc; /* assets_alloc: room in assets (lib/grow.h) */
 };
 
 /* Replace a refused token (github_client_set_token); 0 or -1 with err. */

@@ -1,5 +1,6 @@
 /* log.c - stderr logging with secret redaction (see log.h). */
 #include "log.h"
+#include "grow.h"
 
 #include <ctype.h>
 
@@ -14,7 +15,7 @@
 #define LOG_TAIL_MIN 4 /* a shorter start of a secret reveals next to nothing */
 
 static char **log_secrets;
-static int log_secrets_cap;
+static size_t log_secrets_cap;
 static int log_nsecrets;
 static int log_debug_on;
 
@@ -25,14 +26,8 @@ void log_add_secret(const char *secret)
     for (int i = 0; i < log_nsecrets; i++)
         if (strcmp(log_secrets[i], secret) == 0)
             return;
-    if (log_nsecrets == log_secrets_cap) {
-        int cap = log_secrets_cap ? 2 * log_secrets_cap : 16;
-        char **grown = realloc(log_secrets, (size_t)cap * sizeof(*grown));
-        if (!grown)
-            return;
-        log_secrets = grown;
-        log_secrets_cap = cap;
-    }
+    if (GROW(log_secrets, (size_t)log_nsecrets + 1, log_secrets_cap) < 0)
+        return;
     char *copy = strdup(secret);
     if (copy)
         log_secrets[log_nsecrets++] = copy;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "text.h"
 
 #define EM_DASH "\xe2\x80\x94 "
 
@@ -267,9 +268,12 @@ static int verify_set(const struct rekor_entry *e, EVP_PKEY *key, struct err *er
     if (buf_addf(&m, "{\"body\":\"%s\",\"integratedTime\":%lld,\"logID\":\"", b64,
                  (long long)e->integrated_time) < 0)
         goto out;
-    for (size_t i = 0; i < e->log_id.len; i++)
-        if (buf_addf(&m, "%02x", e->log_id.ptr[i]) < 0)
+    for (size_t i = 0; i < e->log_id.len; i++) {
+        char hex[3];
+        text_hex(&e->log_id.ptr[i], 1, hex);
+        if (buf_add(&m, hex, 2) < 0)
             goto out;
+    }
     if (buf_addf(&m, "\",\"logIndex\":%lld}", (long long)e->log_index) < 0)
         goto out;
     rc = verify_sig(key, m.ptr, m.len, e->set.ptr, e->set.len);
@@ -398,8 +402,7 @@ static int hash_equals(json_t *h, const struct sigstore_bytes *data, const unsig
     const char *v = json_string_value(json_object_get(h, "value"));
     if (!digest)
         SHA256(data->ptr, data->len, d);
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", (digest ? digest : d)[i]);
+    text_hex(digest ? digest : d, 32, hex);
     return alg && v && strcmp(alg, "sha256") == 0 && strcmp(v, hex) == 0;
 }
 

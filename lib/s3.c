@@ -12,19 +12,11 @@
 #include "log.h"
 #include "s3_internal.h"
 #include "s3xml.h"
+#include "text.h"
 
 int s3_oom(struct err *err)
 {
     return err_set(err, "s3: out of memory");
-}
-
-/* 1 when s holds a control byte (header injection). */
-static int s3_has_ctl(const char *s)
-{
-    for (; s && *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            return 1;
-    return 0;
 }
 
 static int s3_is_sha256_hex(const char *s)
@@ -41,8 +33,7 @@ static void s3_sha256_hex(const void *data, size_t n, char hex[65])
     unsigned char bin[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_Digest(data, n, bin, &len, EVP_sha256(), NULL);
-    for (unsigned int i = 0; i < len; i++)
-        snprintf(hex + 2 * i, 3, "%02x", bin[i]);
+    text_hex(bin, len, hex);
 }
 
 void s3_hex_to_b64(const char *hex, char out[48])
@@ -117,7 +108,7 @@ static int s3_check_config(const struct request_mirror *cfg, struct err *err)
     const char *hv[] = {cfg->session_token, cfg->server_side_encryption, cfg->sse_kms_key_id,
                         cfg->storage_class, cfg->access_key_id,          cfg->region};
     for (size_t i = 0; i < sizeof(hv) / sizeof(hv[0]); i++)
-        if (s3_has_ctl(hv[i]))
+        if (text_has_control(hv[i]))
             return err_set(err, "s3: control character in mirror settings");
     size_t tlen = cfg->session_token ? strlen(cfg->session_token) : 0;
     if (tlen > HTTP_HEADER_VALUE_MAX)
@@ -561,7 +552,7 @@ int s3_req_write_headers(struct s3_req *r, const struct s3_put_opts *o, struct e
     const struct request_mirror *cfg = r->c->cfg;
     const char *ct =
         o->content_type && *o->content_type ? o->content_type : "application/octet-stream";
-    if (s3_has_ctl(ct))
+    if (text_has_control(ct))
         return err_set(err, "s3 %s \"%s\": control character in content type", r->op, r->key);
     if (o->sha256_hex && !s3_is_sha256_hex(o->sha256_hex))
         return err_set(err, "s3 %s \"%s\": invalid sha256 \"%.70s\"", r->op, r->key, o->sha256_hex);
@@ -653,7 +644,7 @@ int s3_put_if(struct s3_client *c, const char *key, const void *data, size_t len
     o = o ? o : &none;
     if (s3_check_key("PutObject", key, err) < 0)
         return -1;
-    if (if_match && (strlen(if_match) > 128 || s3_has_ctl(if_match) || strchr(if_match, '"')))
+    if (if_match && (strlen(if_match) > 128 || text_has_control(if_match) || strchr(if_match, '"')))
         return err_set(err, "s3 PutObject \"%s\": unusable ETag \"%.60s\"", key, if_match);
     if (!if_match)
         snprintf(cond, sizeof(cond), "If-None-Match: *");

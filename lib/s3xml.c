@@ -1,5 +1,6 @@
 /* s3xml.c - bounded, namespace-agnostic S3 XML parsing and body writing (see s3xml.h). */
 #include "s3xml.h"
+#include "grow.h"
 
 #include <expat.h>
 #include <stdarg.h>
@@ -287,18 +288,6 @@ int s3xml_parse_versioning(const char *xml, size_t len, char *status, size_t n, 
     return 0;
 }
 
-/* Room for entry n of an array that doubles at powers of two: the (maybe
- * moved) array, or NULL on OOM (parse stopped; the old array stays valid). */
-static void *xp_grow(struct xp *p, void *items, size_t n, size_t size)
-{
-    if (n < 16 ? n != 0 : (n & (n - 1)) != 0)
-        return items;
-    void *grown = realloc(items, (n < 16 ? 16 : 2 * n) * size);
-    if (!grown)
-        xp_stop(p, "out of memory");
-    return grown;
-}
-
 /* ---- ListBucketResult ---- */
 
 static int list_start(struct xp *p)
@@ -310,10 +299,10 @@ static int list_start(struct xp *p)
         xp_stop(p, "more than %d entries in one listing", S3XML_MAX_ENTRIES);
         return -1;
     }
-    void *grown = xp_grow(p, l->items, l->n, sizeof(*l->items));
-    if (!grown)
+    if (GROW(l->items, l->n + 1, l->alloc) < 0) {
+        xp_stop(p, "out of memory"); /* the old array stays valid */
         return -1;
-    l->items = grown;
+    }
     struct s3xml_list_item *it = &l->items[l->n++];
     memset(it, 0, sizeof(*it));
     it->is_prefix = strcmp(p->names[1], "CommonPrefixes") == 0;
@@ -377,10 +366,10 @@ static int uploads_start(struct xp *p)
         xp_stop(p, "more than %d entries in one listing", S3XML_MAX_ENTRIES);
         return -1;
     }
-    void *grown = xp_grow(p, u->items, u->n, sizeof(*u->items));
-    if (!grown)
+    if (GROW(u->items, u->n + 1, u->alloc) < 0) {
+        xp_stop(p, "out of memory"); /* the old array stays valid */
         return -1;
-    u->items = grown;
+    }
     struct s3xml_upload *it = &u->items[u->n++];
     memset(it, 0, sizeof(*it));
     it->initiated_ms = -1;

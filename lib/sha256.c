@@ -1,5 +1,6 @@
 /* sha256.c - streaming SHA-256 on OpenSSL's EVP interface (see sha256.h). */
 #include "sha256.h"
+#include "text.h"
 
 #include <errno.h>
 #include <openssl/evp.h>
@@ -34,11 +35,7 @@ void sha256_update(struct sha256 *h, const void *data, size_t n)
 
 static void sha256_to_hex(const unsigned char *d, unsigned len, char hex[65])
 {
-    static const char digits[] = "0123456789abcdef";
-    for (unsigned i = 0; i < len && i < 32; i++) {
-        hex[2 * i] = digits[d[i] >> 4];
-        hex[2 * i + 1] = digits[d[i] & 15];
-    }
+    text_hex(d, len < 32 ? len : 32, hex);
     hex[64] = '\0';
 }
 

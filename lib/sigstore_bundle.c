@@ -2,6 +2,7 @@
  * snappy (see sigstore_bundle.h). Shape only: the bytes are verified by the
  * callers (tsa.c, certchain.c, dsse.c, attest.c). */
 #include "sigstore_bundle.h"
+#include "grow.h"
 
 #include <openssl/evp.h>
 #include <snappy-c.h>
@@ -215,7 +216,7 @@ void sigstore_bundle_list_free(struct sigstore_bundle_list *l)
         sigstore_bundle_free(&l->items[i]);
     free(l->items);
     l->items = NULL;
-    l->n = 0;
+    l->n = l->alloc = 0;
 }
 
 int sigstore_snappy_decode(const void *data, size_t len, size_t max, struct buf *out,
@@ -251,11 +252,9 @@ static int list_add(struct sigstore_bundle_list *l, json_t *obj, struct err *err
 {
     if (l->n >= SIGSTORE_BUNDLE_MAX_CANDIDATES)
         return err_set(err, "bundle: more than %d candidates", SIGSTORE_BUNDLE_MAX_CANDIDATES);
-    struct sigstore_bundle *items = realloc(l->items, (l->n + 1) * sizeof(*items));
-    if (!items)
+    if (GROW(l->items, l->n + 1, l->alloc) < 0)
         return err_set(err, "bundle: out of memory");
-    l->items = items;
-    if (sigstore_bundle_parse(obj, &items[l->n], err) < 0)
+    if (sigstore_bundle_parse(obj, &l->items[l->n], err) < 0)
         return -1;
     l->n++;
     return 0;
@@ -303,7 +302,7 @@ int sigstore_bundle_load(const void *data, size_t len, struct sigstore_bundle_li
                          struct err *err)
 {
     out->items = NULL;
-    out->n = 0;
+    out->n = out->alloc = 0;
     if (len == 0 || len > SIGSTORE_BUNDLE_MAX)
         return err_set(err, "bundle: input is empty or larger than %u bytes", SIGSTORE_BUNDLE_MAX);
     int rc;

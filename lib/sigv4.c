@@ -1,5 +1,6 @@
 /* sigv4.c - AWS Signature Version 4 signing with S3's canonicalisation rules. */
 #include "sigv4.h"
+#include "text.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -29,16 +30,6 @@ static int is_space(char c)
 static char lower(char c)
 {
     return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-static void to_hex(const unsigned char *p, size_t n, char *hex)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        hex[2 * i] = digits[p[i] >> 4];
-        hex[2 * i + 1] = digits[p[i] & 15];
-    }
-    hex[2 * n] = '\0';
 }
 
 int sigv4_uri_encode(struct buf *out, const char *s, size_t n, int keep_slash)
@@ -178,12 +169,8 @@ static int name_cmp(const char *a, const char *b)
 
 static int name_ok(const char *name)
 {
-    if (!name || !*name)
-        return 0;
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-        if (*p <= ' ' || *p == ':' || *p == 0x7f)
-            return 0;
-    return 1;
+    /* a control byte, a space or a colon would end the name early */
+    return name && *name && !text_has_control(name) && !strpbrk(name, " :");
 }
 
 /* Insertion sort of header pointers by name (stable; n is small). */
@@ -336,7 +323,7 @@ int sigv4_sha256_hex(const void *data, size_t n, char hex[65])
         hex[0] = '\0';
         return -1;
     }
-    to_hex(md, 32, hex);
+    text_hex(md, 32, hex);
     return 0;
 }
 
@@ -403,7 +390,7 @@ int sigv4_signature(const char *string_to_sign, const char *amz_date,
     OPENSSL_cleanse(key, sizeof(key));
     if (rc < 0)
         return err_set(err, "sigv4: hmac-sha256 failed");
-    to_hex(sig, sizeof(sig), hex);
+    text_hex(sig, sizeof(sig), hex);
     return 0;
 }
 

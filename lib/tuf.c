@@ -19,6 +19,7 @@
 #include "http.h"
 #include "log.h"
 #include "tuf_meta.h"
+#include "text.h"
 
 /* Download caps (bytes) when the metadata gives no length (python-tuf's). */
 #define TUF_ROOT_MAX 512000
@@ -476,9 +477,9 @@ static int tuf_name_ok(const char *name)
     size_t n = strlen(name);
     if (n == 0 || n > 255 || name[0] == '/' || name[n - 1] == '/')
         return 0;
+    if (text_has_control(name) || strchr(name, '\\'))
+        return 0;
     for (const char *p = name; *p; p++) {
-        if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\')
-            return 0;
         int start = p == name || p[-1] == '/';
         if (start && (p[0] == '/' || (p[0] == '.' && (p[1] == '/' || !p[1])) ||
                       (p[0] == '.' && p[1] == '.' && (p[2] == '/' || !p[2]))))

@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "canonical_json.h"
+#include "text.h"
 
 #define TUF_SIGNED_MAX (16u * 1024 * 1024)
 #define TUF_SIG_MAX 512 /* bytes of one decoded signature */
@@ -323,12 +324,6 @@ const char *tuf_fileinfo_hash(const struct tuf_fileinfo *fi)
     return h ? h : json_string_value(json_object_get(fi->hashes, "sha512"));
 }
 
-static void tuf_hex(const unsigned char *d, unsigned n, char *out)
-{
-    for (unsigned i = 0; i < n; i++)
-        snprintf(out + 2 * i, 3, "%02x", d[i]);
-}
-
 int tuf_fileinfo_check(const struct tuf_fileinfo *fi, const void *data, size_t n, int require_hash,
                        const char *what, struct err *err)
 {
@@ -346,7 +341,7 @@ int tuf_fileinfo_check(const struct tuf_fileinfo *fi, const void *data, size_t n
             continue;
         if (!EVP_Digest(data, n, md, &mdlen, i ? EVP_sha512() : EVP_sha256(), NULL))
             return err_set(err, "%s: cannot compute %s", what, algs[i]);
-        tuf_hex(md, mdlen, hex);
+        text_hex(md, mdlen, hex);
         if (strcasecmp(hex, want) != 0)
             return err_set(err, "%s: %s is %s, the signed metadata says %.128s", what, algs[i], hex,
                            want);

@@ -227,7 +227,7 @@ static void test_parse_errors(void)
     }
 }
 
-/* lib/tuf_roots.c is generated from lib/tuf_roots/NAME.root.json: in sync. */
+/* lib/tuf_roots_NAME.c is generated from lib/tuf_roots/NAME.root.json: in sync. */
 static void test_embedded_in_sync(const char *data_dir)
 {
     const char *files[] = {"github.root.json", "sigstore.root.json"};
