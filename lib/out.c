@@ -8,6 +8,7 @@
 #include "s3.h"
 #include "sha256.h"
 #include "signals.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -217,16 +218,13 @@ static int out_key_check(const char *key, struct err *err)
         if (!*seg)
             break;
     }
-    for (const unsigned char *p = (const unsigned char *)key; !why && *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            why = "a control character";
+    if (!why && text_has_control(key))
+        why = "a control character";
     if (!why)
         return 0;
     char shown[208];
     snprintf(shown, sizeof(shown), "%.200s", key);
-    for (char *p = shown; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
+    text_mask_control(shown);
     return err_set(err, "refusing key \"%s\": it holds %s", shown, why);
 }
 

@@ -4,6 +4,7 @@
  * to release.json, after a check before any upload that no asset takes
  * their keys (see out_internal.h). */
 #include "out_internal.h"
+#include "grow.h"
 #include "sha256.h"
 #include "sigstore_bundle.h"
 
@@ -41,9 +42,12 @@ static void out_free_names(char **names)
  * of memory (*n 0 and an empty list when the folder is absent). */
 static char **out_attest_names(const struct out_ctx *mr, size_t *n)
 {
-    char **names = calloc(3, sizeof(*names));
-    size_t cap = 2;
+    char **names = NULL;
+    size_t alloc = 0;
     *n = 0;
+    if (GROW(names, 1, alloc) < 0)
+        return NULL;
+    names[0] = NULL;
     int fd = openat(mr->from_fd, MANIFEST_ATTEST_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     if (!d && fd >= 0)
@@ -54,14 +58,11 @@ static char **out_attest_names(const struct out_ctx *mr, size_t *n)
         if (len < 6 || strcmp(e->d_name + len - 5, ".json") != 0 || e->d_name[0] == '.' ||
             fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
             continue;
-        char **more = *n == cap ? realloc(names, (2 * cap + 1) * sizeof(*names)) : names;
-        if (!more || !(more[*n] = strdup(e->d_name))) {
-            out_free_names(more ? more : names);
+        if (GROW(names, *n + 2, alloc) < 0 || !(names[*n] = strdup(e->d_name))) {
+            out_free_names(names); /* still NULL-terminated at *n */
             names = NULL;
             break;
         }
-        names = more;
-        cap = *n == cap ? 2 * cap : cap;
         names[++*n] = NULL;
     }
     if (d)

@@ -9,6 +9,7 @@
  * names, minus the protected set; its manifest goes last, so a failure
  * leaves it there for the next run to finish. */
 #include "out_internal.h"
+#include "grow.h"
 #include "log.h"
 
 #include <stdlib.h>
@@ -21,14 +22,8 @@ struct out_keys {
 
 static int out_keys_add(struct out_keys *k, const char *key, struct err *err)
 {
-    if (k->n == k->cap) {
-        size_t cap = k->cap ? k->cap * 2 : 32;
-        char **grown = realloc(k->keys, cap * sizeof(*grown));
-        if (!grown)
-            return err_set(err, "out of memory");
-        k->keys = grown;
-        k->cap = cap;
-    }
+    if (GROW(k->keys, k->n + 1, k->cap) < 0)
+        return err_set(err, "out of memory");
     if (!(k->keys[k->n] = strdup(key)))
         return err_set(err, "out of memory");
     k->n++;
@@ -89,14 +84,8 @@ static int out_collect(void *ctx, const char *key, int64_t size, int is_prefix, 
         return -1;
     if (len <= mlen || strcmp(key + len - mlen, "/" MANIFEST_NAME) != 0)
         return 0;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        struct out_old *grown = realloc(l->items, cap * sizeof(*grown));
-        if (!grown)
-            return err_set(err, "out of memory");
-        l->items = grown;
-        l->cap = cap;
-    }
+    if (GROW(l->items, l->n + 1, l->cap) < 0)
+        return err_set(err, "out of memory");
     l->items[l->n].manifest = NULL;
     if (!(l->items[l->n].prefix = strndup(key, len - mlen + 1)))
         return err_set(err, "out of memory");
