@@ -53,9 +53,7 @@ int assets_name_check(const char *name, struct err *err)
         return 0;
     char shown[300];
     snprintf(shown, sizeof(shown), "%.*s", 200, name);
-    for (char *p = shown; *p; p++)
-        if ((unsigned char)*p < 0x20)
-            *p = '?';
+    text_mask_control(shown);
     return err_set(err, "unsafe asset name \"%s\": it %s", shown, why);
 }
 

@@ -41,6 +41,10 @@ static void test_names(void)
     CHECK(assets_name_check("-rf", &err) < 0);
     CHECK(assets_name_check("a\nb", &err) < 0);
     CHECK(strstr(err.msg, "a?b") != NULL);
+    CHECK(assets_name_check("a\x7f"
+                            "b",
+                            &err) < 0); /* DEL is masked in the message too */
+    CHECK(strstr(err.msg, "a?b") != NULL && strchr(err.msg, 0x7f) == NULL);
     char long_name[300];
     memset(long_name, 'a', sizeof(long_name) - 1);
     long_name[sizeof(long_name) - 1] = '\0';
