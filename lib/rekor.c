@@ -25,10 +25,16 @@ void rekor_entry_free(struct rekor_entry *e)
     memset(e, 0, sizeof(*e));
 }
 
-/* A decimal int64 given as a JSON string (protobuf JSON) or integer. */
+/* A decimal int64 given as a JSON string (protobuf JSON) or integer; an
+ * absent key is 0, the default that protobuf JSON omits (sigstore-js writes
+ * no "logIndex" for an entry or inclusion proof at index 0). */
 static int int_field(json_t *obj, const char *key, int64_t *out)
 {
     json_t *v = json_object_get(obj, key);
+    if (!v) {
+        *out = 0;
+        return 0;
+    }
     if (json_is_integer(v)) {
         *out = json_integer_value(v);
         return *out >= 0 ? 0 : -1;
@@ -63,7 +69,8 @@ static int parse_proof(json_t *p, struct rekor_entry *e, struct err *err)
         return -1;
     if (e->root_hash.len != 32)
         return err_set(err, "tlog: inclusionProof.rootHash is not 32 bytes");
-    if (!json_is_array(hashes) || json_array_size(hashes) > REKOR_MAX_PROOF_HASHES)
+    /* protobuf JSON omits an empty repeated field */
+    if (hashes && (!json_is_array(hashes) || json_array_size(hashes) > REKOR_MAX_PROOF_HASHES))
         return err_set(err, "tlog: inclusionProof.hashes is not an array of at most %d",
                        REKOR_MAX_PROOF_HASHES);
     json_array_foreach(hashes, i, h)
@@ -78,7 +85,7 @@ static int parse_proof(json_t *p, struct rekor_entry *e, struct err *err)
         if (!ok)
             return err_set(err, "tlog: inclusionProof.hashes[%zu] is not 32 bytes", i);
     }
-    e->n_hashes = json_array_size(hashes);
+    e->n_hashes = hashes ? json_array_size(hashes) : 0;
     e->checkpoint =
         json_string_value(json_object_get(json_object_get(p, "checkpoint"), "envelope"));
     return 0;
@@ -94,8 +101,7 @@ int rekor_entry_parse(json_t *obj, struct rekor_entry *e, struct err *err)
         return err_set(err, "tlog: an entry is not an object");
     /* Rekor v2 entries carry no integratedTime (protobuf JSON omits 0). */
     if (int_field(obj, "logIndex", &e->log_index) < 0 ||
-        (json_object_get(obj, "integratedTime") &&
-         int_field(obj, "integratedTime", &e->integrated_time) < 0))
+        int_field(obj, "integratedTime", &e->integrated_time) < 0)
         return err_set(err, "tlog: logIndex or integratedTime is not a number");
     e->kind = json_string_value(json_object_get(kv, "kind"));
     e->version = json_string_value(json_object_get(kv, "version"));

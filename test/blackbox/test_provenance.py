@@ -46,9 +46,9 @@ DEMO_ID = "https://github.com/actions/attest-demo/.github/workflows/build-python
 
 
 
-def oracle(bundle, root, san, artifact=None):
+def oracle(bundle, root, san, artifact=None, issuer=ACTIONS):
     """True when sigstore-js verifies the bundle (signature, log, SCT, identity)."""
-    args = ["node", os.path.join(NPM, "sigstore_verify.js"), bundle, root, san, ACTIONS]
+    args = ["node", os.path.join(NPM, "sigstore_verify.js"), bundle, root, san, issuer]
     if artifact:
         args.append(artifact)
     r = subprocess.run(args, capture_output=True, text=True, cwd=NPM)

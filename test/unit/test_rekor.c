@@ -230,6 +230,20 @@ static void test_entry_parse(void)
           !e.has_proof && e.set.len == 0);
     rekor_entry_free(&e);
     json_decref(o);
+    /* protobuf JSON omits zeros and empty lists (sigstore-js at index 0) */
+    o = json_loads("{\"integratedTime\":\"2\",\"kindVersion\":{\"kind\":\"dsse\","
+                   "\"version\":\"0.0.1\"},\"logId\":{\"keyId\":\"AQ==\"},"
+                   "\"canonicalizedBody\":\"AQ==\",\"inclusionProof\":{\"treeSize\":\"1\","
+                   "\"rootHash\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"}}",
+                   0, NULL);
+    CHECK(rekor_entry_parse(o, &e, &err) == 0 && e.log_index == 0 && e.has_proof &&
+          e.proof_index == 0 && e.tree_size == 1 && e.n_hashes == 0);
+    rekor_entry_free(&e);
+    /* present, hashes must still be an array */
+    json_object_set_new(json_object_get(o, "inclusionProof"), "hashes", json_string("x"));
+    CHECK(rekor_entry_parse(o, &e, &err) < 0 && strstr(err.msg, "hashes") != NULL);
+    rekor_entry_free(&e);
+    json_decref(o);
 }
 
 int main(void)
