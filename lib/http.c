@@ -379,12 +379,12 @@ static void http_set_method(struct http_xfer *x, CURL *e, const char *method)
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
 }
 
-/* The system CA bundle: $SSL_CERT_FILE (OpenSSL's convention, honoured for
- * every request), else the one libcurl was built with. Malloced text, or NULL
- * on OOM; empty when there is no bundle. */
-static char *http_system_cas(CURL *e)
+/* The system CA bundle: c->ssl_cert_file ($SSL_CERT_FILE, OpenSSL's
+ * convention, honoured for every request), else the one libcurl was built with. Malloced text, or
+ * NULL on OOM; empty when there is no bundle. */
+static char *http_system_cas(const struct http_client *c, CURL *e)
 {
-    const char *path = getenv("SSL_CERT_FILE");
+    const char *path = c->ssl_cert_file;
     char *builtin = NULL;
     if (!path || !*path) {
         curl_easy_getinfo(e, CURLINFO_CAINFO, &builtin);
@@ -408,7 +408,7 @@ static char *http_system_cas(CURL *e)
 static int http_set_ca(struct http_client *c, CURL *e)
 {
     if (!c->ca_bundle) {
-        char *sys = http_system_cas(e);
+        char *sys = http_system_cas(c, e);
         struct buf b = BUF_INIT(0);
         if (!sys || buf_addf(&b, "%s%s\n", sys, c->ca_pem) < 0) {
             free(sys);
@@ -426,7 +426,7 @@ static int http_set_ca(struct http_client *c, CURL *e)
 /* insecure and ca_pem hold for the origin they were given for only. */
 static int http_set_tls(struct http_client *c, struct http_xfer *x, CURL *e)
 {
-    const char *system = getenv("SSL_CERT_FILE");
+    const char *system = c->ssl_cert_file;
     if (system && *system)
         curl_easy_setopt(e, CURLOPT_CAINFO, system);
     if (!http_client_at_origin(c, x->cur_url))

@@ -31,32 +31,43 @@ void http_transport_set_default(const struct http_transport_ops *ops, void *ctx)
     http_default_ctx = ops ? ctx : NULL;
 }
 
-static long http_env_long(const char *name, long fallback)
+void http_options_default(struct http_options *o)
 {
-    const char *v = getenv(name);
-    if (!v || !*v)
-        return fallback;
-    char *end;
-    long n = strtol(v, &end, 10);
-    return *end == '\0' && n >= 0 ? n : fallback;
+    memset(o, 0, sizeof(*o));
+    o->connect_timeout = 30;
+    o->low_speed_time = 60;
+    o->max_attempts = 5;
+    o->retry_base_ms = 1000;
+    o->max_rate_limit_wait = 60;
+    o->request_timeout = 120;
+    o->min_rate = 1024;
+    o->min_rate_grace = 60;
 }
 
-int http_client_init(struct http_client *c, struct err *err)
+int http_client_init(struct http_client *c, const struct http_options *opts, struct err *err)
 {
+    struct http_options d;
+    if (!opts) {
+        http_options_default(&d);
+        opts = &d;
+    }
     memset(c, 0, sizeof(*c));
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return err_set(err, "cannot initialise libcurl");
     c->multi = curl_multi_init();
     if (!c->multi)
         return err_set(err, "cannot initialise libcurl");
-    c->connect_timeout = http_env_long("GRM_CONNECT_TIMEOUT", 30);
-    c->low_speed_time = http_env_long("GRM_LOW_SPEED_TIME", 60);
-    c->max_attempts = (int)http_env_long("GRM_MAX_ATTEMPTS", 5);
-    c->retry_base_ms = http_env_long("GRM_RETRY_BASE_MS", 1000);
-    c->max_rate_limit_wait = 60;
-    c->request_timeout = http_env_long("GRM_REQUEST_TIMEOUT", 120);
-    c->min_rate = http_env_long("GRM_MIN_RATE", 1024);
-    c->min_rate_grace = http_env_long("GRM_MIN_RATE_GRACE", 60);
+    c->insecure = opts->insecure;
+    c->ca_pem = opts->ca_pem;
+    c->ssl_cert_file = opts->ssl_cert_file;
+    c->connect_timeout = opts->connect_timeout;
+    c->low_speed_time = opts->low_speed_time;
+    c->max_attempts = opts->max_attempts;
+    c->retry_base_ms = opts->retry_base_ms;
+    c->max_rate_limit_wait = opts->max_rate_limit_wait;
+    c->request_timeout = opts->request_timeout;
+    c->min_rate = opts->min_rate;
+    c->min_rate_grace = opts->min_rate_grace;
     c->ops = http_default_ops;
     c->transport_ctx = http_default_ctx;
     srand((unsigned)(time(NULL) ^ (getpid() << 8)));
