@@ -362,7 +362,7 @@ static int github_get_once(struct github_client *g, const char *url, const char 
     http_xfer_init(&x, "GET", url);
     x.headers = headers;
     x.follow_redirects = 1;
-    x.deadline_s = g->http->request_timeout;
+    x.deadline_s = g->http->opt.request_timeout;
     if (http_perform(g->http, &x, err) < 0)
         goto done;
     *status = x.status;

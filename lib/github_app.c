@@ -275,7 +275,7 @@ static int app_request(struct github_app *a, const char *method, const char *url
     x.headers = headers;
     x.body = body;
     x.body_len = body ? strlen(body) : 0;
-    x.deadline_s = a->http->request_timeout;
+    x.deadline_s = a->http->opt.request_timeout;
     int rc = http_perform(a->http, &x, err);
     if (rc == 0)
         app_read_resp(&x, r);

@@ -47,19 +47,10 @@ struct http_options {
 struct http_client {
     CURLM *multi;                  /* owned; keeps the connection cache across runs */
     char origin[512];              /* "scheme://host:port" or "": see http_client_set_origin */
-    int insecure;                  /* skip TLS verification (of `origin` only, when set) */
-    const char *ca_pem;            /* borrowed: PEM text of extra CA, or NULL */
-    const char *ssl_cert_file;     /* borrowed: the system CA bundle, or NULL: libcurl's */
-    char *ca_bundle;               /* owned: the system CAs plus ca_pem, built on first use */
-    long connect_timeout;          /* seconds */
-    long low_speed_time;           /* seconds below 1 byte/s before a transfer is cut */
-    int max_attempts;              /* attempts per transfer for retryable failures */
-    long max_rate_limit_wait;      /* seconds all rate-limit waits of the command may take */
-    int64_t rate_limit_waited_ms;  /* how much of that budget is spent */
-    long request_timeout;          /* default deadline for x->deadline_s users (seconds) */
-    long min_rate;                 /* default x->min_rate for bulk transfers (bytes/s) */
-    long min_rate_grace;           /* seconds of an attempt before min_rate applies */
-    long retry_base_ms;            /* first back-off step */
+    struct http_options opt;       /* what it was set up with (insecure and ca_pem:
+                                      of `origin` only, when set) */
+    char *ca_bundle;               /* owned: the system CAs plus opt.ca_pem, built on first use */
+    int64_t rate_limit_waited_ms;  /* how much of opt.max_rate_limit_wait is spent */
     int sockets[HTTP_MAX_SOCKETS]; /* the open connections' sockets (see http.c) */
     size_t n_sockets;
     const struct http_transport_ops *ops; /* what carries attempts (http_transport.h) */

@@ -33,41 +33,31 @@ void http_transport_set_default(const struct http_transport_ops *ops, void *ctx)
 
 void http_options_default(struct http_options *o)
 {
-    memset(o, 0, sizeof(*o));
-    o->connect_timeout = 30;
-    o->low_speed_time = 60;
-    o->max_attempts = 5;
-    o->retry_base_ms = 1000;
-    o->max_rate_limit_wait = 60;
-    o->request_timeout = 120;
-    o->min_rate = 1024;
-    o->min_rate_grace = 60;
+    static const struct http_options defaults = {
+        .connect_timeout = 30,
+        .low_speed_time = 60,
+        .max_attempts = 5,
+        .retry_base_ms = 1000,
+        .max_rate_limit_wait = 60,
+        .request_timeout = 120,
+        .min_rate = 1024,
+        .min_rate_grace = 60,
+    };
+    *o = defaults;
 }
 
 int http_client_init(struct http_client *c, const struct http_options *opts, struct err *err)
 {
-    struct http_options d;
-    if (!opts) {
-        http_options_default(&d);
-        opts = &d;
-    }
     memset(c, 0, sizeof(*c));
+    if (opts)
+        c->opt = *opts;
+    else
+        http_options_default(&c->opt);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return err_set(err, "cannot initialise libcurl");
     c->multi = curl_multi_init();
     if (!c->multi)
         return err_set(err, "cannot initialise libcurl");
-    c->insecure = opts->insecure;
-    c->ca_pem = opts->ca_pem;
-    c->ssl_cert_file = opts->ssl_cert_file;
-    c->connect_timeout = opts->connect_timeout;
-    c->low_speed_time = opts->low_speed_time;
-    c->max_attempts = opts->max_attempts;
-    c->retry_base_ms = opts->retry_base_ms;
-    c->max_rate_limit_wait = opts->max_rate_limit_wait;
-    c->request_timeout = opts->request_timeout;
-    c->min_rate = opts->min_rate;
-    c->min_rate_grace = opts->min_rate_grace;
     c->ops = http_default_ops;
     c->transport_ctx = http_default_ctx;
     srand((unsigned)(time(NULL) ^ (getpid() << 8)));
@@ -86,7 +76,7 @@ void http_client_cleanup(struct http_client *c)
 
 static int64_t http_backoff_ms(const struct http_client *c, int attempts)
 {
-    int64_t delay = c->retry_base_ms;
+    int64_t delay = c->opt.retry_base_ms;
     for (int i = 1; i < attempts && delay < HTTP_BACKOFF_CAP_MS; i++)
         delay *= 2;
     if (delay > HTTP_BACKOFF_CAP_MS)
@@ -140,7 +130,7 @@ static int http_retry_later(struct http_client *c, struct http_xfer *x, int64_t 
 {
     char url[1024], tail[64];
     http_url_for_log(x->cur_url, url, sizeof(url));
-    if (x->attempts >= c->max_attempts) {
+    if (x->attempts >= c->opt.max_attempts) {
         snprintf(tail, sizeof(tail), " (gave up after %d attempts)", x->attempts);
         return http_fail_at(x, why, tail);
     }
@@ -149,7 +139,7 @@ static int http_retry_later(struct http_client *c, struct http_xfer *x, int64_t 
         return http_fail_at(x, why, tail);
     }
     log_warn("%s %s: %s; retrying in %.1f s (attempt %d of %d)", http_method(x), url, why,
-             (double)delay_ms / 1000.0, x->attempts + 1, c->max_attempts);
+             (double)delay_ms / 1000.0, x->attempts + 1, c->opt.max_attempts);
     x->next_at_ms = http_now_ms() + delay_ms;
     /* start over from the caller's URL: a redirect target (a signed download
      * URL) may have expired by now; Authorization goes there again */
@@ -233,7 +223,7 @@ static int http_finish_curl(struct http_client *c, struct http_xfer *x, CURLcode
     }
     if (rc == CURLE_ABORTED_BY_CALLBACK && x->too_slow) {
         snprintf(why, sizeof(why), "under the minimum average rate of %ld bytes/s after %ld s",
-                 x->min_rate, c->min_rate_grace);
+                 x->min_rate, c->opt.min_rate_grace);
         return http_retry_later(c, x, http_backoff_ms(c, x->attempts), why);
     }
     snprintf(why, sizeof(why), "%s", x->curl_errbuf[0] ? x->curl_errbuf : curl_easy_strerror(rc));
@@ -250,13 +240,13 @@ static int http_finish_curl(struct http_client *c, struct http_xfer *x, CURLcode
 static int http_finish_rate_limit(struct http_client *c, struct http_xfer *x, long wait,
                                   const char *why)
 {
-    int64_t left_ms = c->max_rate_limit_wait * 1000 - c->rate_limit_waited_ms;
+    int64_t left_ms = c->opt.max_rate_limit_wait * 1000 - c->rate_limit_waited_ms;
     if ((int64_t)wait * 1000 > left_ms) {
         char tail[160];
         snprintf(tail, sizeof(tail),
                  ", beyond source.max_rate_limit_wait (%ld s for the whole command, %lld s "
                  "left)",
-                 c->max_rate_limit_wait, (long long)(left_ms > 0 ? left_ms / 1000 : 0));
+                 c->opt.max_rate_limit_wait, (long long)(left_ms > 0 ? left_ms / 1000 : 0));
         return http_fail_at(x, why, tail);
     }
     c->rate_limit_waited_ms += (int64_t)wait * 1000;
@@ -295,7 +285,7 @@ static int http_finish(struct http_client *c, struct http_xfer *x, CURLcode rc)
         return http_finish_rate_limit(c, x, wait, why);
     if (x->status >= 500 && x->status != 501) { /* 501: retrying cannot help */
         snprintf(why, sizeof(why), "HTTP %ld", x->status);
-        if (x->attempts < c->max_attempts)
+        if (x->attempts < c->opt.max_attempts)
             return http_retry_later(c, x, http_backoff_ms(c, x->attempts), why);
         return XS_DONE; /* the caller reports the final 5xx with its body */
     }
