@@ -16,6 +16,7 @@
 #include "attest_mirror.h"
 #include "attest_tuf.h"
 #include "certchain.h"
+#include "settings.h"
 #include "sha256.h"
 
 #define EXIT_NOT_VERIFIED 1
@@ -114,15 +115,17 @@ static int tuf_root(int sigstore, char **json, struct err *err)
     const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
     char dir[1024] = "";
     struct attest_tuf t;
+    struct settings s;
+    settings_from_env(&s);
     if (xdg && *xdg)
         snprintf(dir, sizeof(dir), "%s/github-release-mirror/tuf", xdg);
     else if (home && *home)
         snprintf(dir, sizeof(dir), "%s/.cache/github-release-mirror/tuf", home);
     if (sigstore)
-        attest_tuf_sigstore(&t, getenv("GRM_TUF_SIGSTORE_URL"), getenv("GRM_TUF_SIGSTORE_ROOT"),
-                            dir);
+        attest_tuf_sigstore(&t, s.tuf_sigstore_url, s.tuf_sigstore_root, dir);
     else
-        attest_tuf_github(&t, getenv("GRM_TUF_GITHUB_URL"), getenv("GRM_TUF_GITHUB_ROOT"), dir);
+        attest_tuf_github(&t, s.tuf_github_url, s.tuf_github_root, dir);
+    t.http_opts = &s.http;
     return attest_tuf_trusted_root(&t, NULL, json, err);
 }
 

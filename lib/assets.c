@@ -410,7 +410,7 @@ int assets_download_all(struct http_client *http, struct assets_download *ds, si
         assets_open(&jobs[i], &ds[i], i);
         http_xfer_init(&xs[i], "GET", ds[i].url);
         xs[i].follow_redirects = 1;
-        xs[i].min_rate = http->min_rate; /* a trickle must not hold the get for ever */
+        xs[i].min_rate = http->opt.min_rate; /* a trickle must not hold the get for ever */
         xs[i].prepare = assets_prepare;
         xs[i].write = assets_write;
         xs[i].done = assets_done;

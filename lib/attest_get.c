@@ -19,12 +19,12 @@
 
 #define ATTEST_GET_MAX_ITEMS 32
 
-int attest_trusted_root_text(const struct request_source *src, const struct attest_tuf *tuf,
+int attest_trusted_root_text(const struct attest_config *cfg, const struct attest_tuf *tuf,
                              struct http_client *http, char **json, struct err *err)
 {
     *json = NULL;
-    if (src->attestations.trusted_root) {
-        if (!(*json = strdup(src->attestations.trusted_root)))
+    if (cfg->trusted_root) {
+        if (!(*json = strdup(cfg->trusted_root)))
             return err_set(err, "out of memory");
         return 0;
     }
@@ -162,7 +162,7 @@ static struct attest_asset *release_assets(const struct github_release *rel, siz
     return a;
 }
 
-static int verify(struct github_client *gh, const struct request_source *src,
+static int verify(struct github_client *gh, const struct attest_config *cfg,
                   const struct attest_tuf *tuf, const struct github_release *rel,
                   const char *commit, const struct sigstore_bundle_list *l, struct attest_get *out,
                   struct err *err)
@@ -170,11 +170,11 @@ static int verify(struct github_client *gh, const struct request_source *src,
     struct trusted_root tr;
     struct attest_result res;
     size_t n;
-    if (attest_trusted_root_text(src, tuf, gh->http, &out->trusted_root_json, err) < 0 ||
+    if (attest_trusted_root_text(cfg, tuf, gh->http, &out->trusted_root_json, err) < 0 ||
         trusted_root_parse(out->trusted_root_json, strlen(out->trusted_root_json), &tr, err) < 0)
         return -1;
     struct attest_asset *assets = release_assets(rel, &n);
-    struct attest_release_policy p = {src->owner, src->repository, rel->tag, commit,
+    struct attest_release_policy p = {cfg->owner, cfg->repository, rel->tag, commit,
                                       NULL,       assets,          n,        1};
     int rc = assets ? attest_verify_release(l, &tr, &p, &res, err) : err_set(err, "out of memory");
     if (rc == 0) {
@@ -189,18 +189,18 @@ static int verify(struct github_client *gh, const struct request_source *src,
     return rc;
 }
 
-int attest_get_release(struct github_client *gh, const struct request_source *src,
+int attest_get_release(struct github_client *gh, const struct attest_config *cfg,
                        const struct attest_tuf *tuf, const struct github_release *rel,
                        const char *commit, struct attest_get *out, struct err *err)
 {
-    enum request_attest mode = src->attestations.release;
+    enum attest_get_mode mode = cfg->release;
     struct sigstore_bundle_list l = {NULL, 0, 0};
     int none = 0;
     memset(out, 0, sizeof(*out));
-    if (mode == REQUEST_ATTEST_OFF || (mode == REQUEST_ATTEST_AUTO && !rel->immutable))
+    if (mode == ATTEST_GET_OFF || (mode == ATTEST_GET_AUTO && !rel->immutable))
         return 0;
-    const char *why = mode == REQUEST_ATTEST_REQUIRED ? "attestations.release is required"
-                                                      : "the release is immutable";
+    const char *why = mode == ATTEST_GET_REQUIRED ? "attestations.release is required"
+                                                  : "the release is immutable";
     if (!commit)
         return err_set(err, "policy: tag \"%s\" has no commit to look its attestation up by (%s)",
                        rel->tag, why);
@@ -209,7 +209,7 @@ int attest_get_release(struct github_client *gh, const struct request_source *sr
         rc = err_set(err, "policy: no release attestation for %s (commit %s), and %s", rel->tag,
                      commit, why);
     if (rc == 0)
-        rc = verify(gh, src, tuf, rel, commit, &l, out, err);
+        rc = verify(gh, cfg, tuf, rel, commit, &l, out, err);
     if (rc == 0)
         log_info("release attestation of %s verified: signed by %s", rel->tag, out->signer);
     else

@@ -11,8 +11,24 @@
 #include "attest_tuf.h"
 #include "err.h"
 #include "github.h"
-#include "request.h"
 #include "sigstore_bundle.h"
+
+enum attest_get_mode { ATTEST_GET_AUTO, ATTEST_GET_REQUIRED, ATTEST_GET_OFF };
+enum attest_prov_mode { ATTEST_PROV_OFF, ATTEST_PROV_IF_PRESENT, ATTEST_PROV_REQUIRED };
+
+/* What both get sides read of the source (source.attestations and the
+ * repository), strings borrowed from the request. */
+struct attest_config {
+    const char *owner, *repository;
+    const char *github_api_url;
+    enum attest_get_mode release;     /* the release attestation */
+    const char *trusted_root;         /* JSON text of a Sigstore trusted root, or NULL */
+    enum attest_prov_mode provenance; /* build provenance of assets */
+    const char *signer_repository, *signer_workflow, *predicate_type;
+    /* Sigstore public good's TUF repository (provenance): its cache under
+     * tmpdir, and the test knobs (settings.h) */
+    const char *tmpdir, *tuf_sigstore_url, *tuf_sigstore_root;
+};
 
 struct attest_get {
     int verified;            /* 1 when a release attestation was verified */
@@ -23,11 +39,11 @@ struct attest_get {
 };
 
 /* The trusted root's JSON text for release attestations (malloced into
- * *json): source.attestations.trusted_root, else trusted_root.json through
+ * *json): cfg->trusted_root (source.attestations.trusted_root), else trusted_root.json through
  * TUF from tuf (GitHub's repository, fetched with http, cached in
  * tuf->cache_dir). -1 with a "trust-root: ..." error, also when tuf is NULL
  * and no trusted_root is set. */
-int attest_trusted_root_text(const struct request_source *src, const struct attest_tuf *tuf,
+int attest_trusted_root_text(const struct attest_config *cfg, const struct attest_tuf *tuf,
                              struct http_client *http, char **json, struct err *err);
 
 /* Verify rel's release attestation when the policy asks for it (commit: the
@@ -35,7 +51,7 @@ int attest_trusted_root_text(const struct request_source *src, const struct atte
  * source.attestations.trusted_root). 0 with out->verified 0 (not required)
  * or 1, or -1 with "STEP: ..." in err. out is zeroed first; free it with
  * attest_get_free. */
-int attest_get_release(struct github_client *gh, const struct request_source *src,
+int attest_get_release(struct github_client *gh, const struct attest_config *cfg,
                        const struct attest_tuf *tuf, const struct github_release *rel,
                        const char *commit, struct attest_get *out, struct err *err);
 void attest_get_free(struct attest_get *a);

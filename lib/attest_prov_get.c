@@ -19,17 +19,15 @@
 #define PROV_MAX_PAGES 8
 
 void attest_prov_get_init(struct attest_prov_get *p, struct github_client *gh,
-                          const struct request_source *src, const struct attest_tuf *github_tuf)
+                          const struct attest_config *cfg, const struct attest_tuf *github_tuf)
 {
-    const char *tmp = getenv("TMPDIR");
     char dir[1024];
     memset(p, 0, sizeof(*p));
     p->gh = gh;
-    p->src = src;
+    p->cfg = cfg;
     p->github_tuf = github_tuf;
-    snprintf(dir, sizeof(dir), "%s/github-release-mirror/tuf-sigstore", tmp && *tmp ? tmp : "/tmp");
-    attest_tuf_sigstore(&p->sigstore_tuf, getenv("GRM_TUF_SIGSTORE_URL"),
-                        getenv("GRM_TUF_SIGSTORE_ROOT"), dir);
+    snprintf(dir, sizeof(dir), "%s/github-release-mirror/tuf-sigstore", cfg->tmpdir);
+    attest_tuf_sigstore(&p->sigstore_tuf, cfg->tuf_sigstore_url, cfg->tuf_sigstore_root, dir);
 }
 
 void attest_prov_get_free(struct attest_prov_get *p)
@@ -50,12 +48,12 @@ static int load_root_text(struct attest_prov_get *p, int k, struct err *err)
 {
     if (p->root_text[k])
         return 0;
-    if (p->src->attestations.trusted_root) {
-        p->root_text[k] = strdup(p->src->attestations.trusted_root);
+    if (p->cfg->trusted_root) {
+        p->root_text[k] = strdup(p->cfg->trusted_root);
         return p->root_text[k] ? 0 : err_set(err, "out of memory");
     }
     if (k == 1)
-        return attest_trusted_root_text(p->src, p->github_tuf, p->gh->http, &p->root_text[1], err);
+        return attest_trusted_root_text(p->cfg, p->github_tuf, p->gh->http, &p->root_text[1], err);
     return attest_tuf_trusted_root(&p->sigstore_tuf, p->gh->http, &p->root_text[0], err);
 }
 
@@ -90,7 +88,7 @@ static int fetch_list(struct attest_prov_get *p, const char *digest, struct sigs
     char suffix[128];
     snprintf(suffix, sizeof(suffix), "/attestations/sha256:%.64s?per_page=30", digest);
     char *url = github_repo_url(p->gh, suffix), *next = NULL;
-    const char *api = p->src->github_api_url;
+    const char *api = p->cfg->github_api_url;
     size_t items = 0;
     int rc = url ? 0 : err_set(err, "out of memory");
     for (int page = 0; rc == 0 && url; page++) {
@@ -139,7 +137,7 @@ static int verify_list(struct attest_prov_get *p, const char *digest,
     struct trusted_root tr[2];
     int have[2] = {0, 0};
     struct attest_result res;
-    const struct request_attestations *a = &p->src->attestations;
+    const struct attest_config *a = p->cfg;
     struct attest_provenance_policy pol = {a->signer_repository, a->signer_workflow,
                                            a->predicate_type, "sha256", digest};
     int rc = load_roots(p, l, tr, have, err);
@@ -175,13 +173,13 @@ static size_t typed_count(const struct sigstore_bundle_list *l, const char *type
 int attest_prov_get_asset(struct attest_prov_get *p, const char *name, const char *digest,
                           struct attest_prov_asset *out, struct err *err)
 {
-    enum request_prov mode = p->src->attestations.provenance;
+    enum attest_prov_mode mode = p->cfg->provenance;
     struct sigstore_bundle_list l = {NULL, 0, 0};
     memset(out, 0, sizeof(*out));
-    if (mode == REQUEST_PROV_OFF)
+    if (mode == ATTEST_PROV_OFF)
         return 0;
     if (!digest) {
-        if (mode == REQUEST_PROV_IF_PRESENT) {
+        if (mode == ATTEST_PROV_IF_PRESENT) {
             log_warn("asset \"%s\": GitHub gives no digest; provenance not checked", name);
             return 0;
         }
@@ -191,10 +189,10 @@ int attest_prov_get_asset(struct attest_prov_get *p, const char *name, const cha
                        name);
     }
     int rc = fetch_list(p, digest, &l, err);
-    size_t typed = rc == 0 ? typed_count(&l, p->src->attestations.predicate_type) : 0;
-    if (rc == 0 && typed == 0 && mode == REQUEST_PROV_REQUIRED)
+    size_t typed = rc == 0 ? typed_count(&l, p->cfg->predicate_type) : 0;
+    if (rc == 0 && typed == 0 && mode == ATTEST_PROV_REQUIRED)
         rc = err_set(err, "policy: no attestation with predicateType %s (provenance is required)",
-                     p->src->attestations.predicate_type);
+                     p->cfg->predicate_type);
     else if (rc == 0 && typed > 0)
         rc = verify_list(p, digest, &l, out, err);
     sigstore_bundle_list_free(&l);

@@ -7,10 +7,10 @@
 #ifndef GRM_ATTEST_PROV_GET_H
 #define GRM_ATTEST_PROV_GET_H
 
+#include "attest_get.h"
 #include "attest_tuf.h"
 #include "err.h"
 #include "github.h"
-#include "request.h"
 
 #define ATTEST_PROV_ROOT_PUBLIC_GOOD "trusted_root.public-good.json"
 #define ATTEST_PROV_ROOT_GITHUB "trusted_root.github.json"
@@ -25,16 +25,17 @@ struct attest_prov_asset {
 /* The state of one get: the trusted roots, loaded when first needed. */
 struct attest_prov_get {
     struct github_client *gh;
-    const struct request_source *src;
+    const struct attest_config *cfg;
     const struct attest_tuf *github_tuf; /* GitHub's TUF repository */
     struct attest_tuf sigstore_tuf;      /* Sigstore public good's */
     char *root_text[2];                  /* public good, GitHub: JSON text, malloced */
     int used[2];                         /* the root verified some bundle */
 };
 
-/* Set up p (nothing to free on return; call attest_prov_get_free later). */
+/* Set up p (nothing to free on return; call attest_prov_get_free later).
+ * Borrows gh, cfg and github_tuf. */
 void attest_prov_get_init(struct attest_prov_get *p, struct github_client *gh,
-                          const struct request_source *src, const struct attest_tuf *github_tuf);
+                          const struct attest_config *cfg, const struct attest_tuf *github_tuf);
 void attest_prov_get_free(struct attest_prov_get *p);
 
 /* The provenance of asset `name` with sha256 `digest` (NULL: GitHub gave

@@ -69,6 +69,7 @@ int attest_tuf_trusted_root(const struct attest_tuf *t, struct http_client *http
     cfg.initial_root = root.ptr ? (const unsigned char *)root.ptr : t->embedded_root;
     cfg.initial_root_len = root.ptr ? root.len : t->embedded_root_len;
     cfg.http = http;
+    cfg.http_opts = t->http_opts;
     int rc = tuf_fetch_target(&cfg, ATTEST_TUF_TARGET, &target, err);
     buf_free(&root);
     if (rc < 0)

@@ -2,8 +2,8 @@
  * trusted_root.json fetched through TUF (lib/tuf.c), from GitHub's repository
  * for release attestations (get, grm-verify release) or from Sigstore's
  * public-good repository (grm-verify verify-bundle). The callers choose the
- * repository, the cache directory and the test overrides (GRM_TUF_* read in
- * lib/resource.c and cmd/grm-verify.c); this module reads no environment. */
+ * repository, the cache directory and the test overrides (GRM_TUF_* of
+ * struct settings, settings.h); this module reads no environment. */
 #ifndef GRM_ATTEST_TUF_H
 #define GRM_ATTEST_TUF_H
 
@@ -12,6 +12,7 @@
 #include "err.h"
 
 struct http_client;
+struct http_options;
 
 struct attest_tuf {
     const char *url;                    /* the TUF repository (metadata base URL) */
@@ -19,6 +20,7 @@ struct attest_tuf {
     size_t embedded_root_len;
     const char *root_file; /* a root.json file replacing embedded_root, or NULL (tests) */
     char cache_dir[1024];  /* where verified metadata is cached; "" for none */
+    const struct http_options *http_opts; /* a client of its own: its options; NULL: defaults */
 };
 
 /* GitHub's repository (TUF_GITHUB_URL, or url when not NULL/empty) and its

@@ -22,7 +22,7 @@ int check_run(struct resource *r, json_t **versions, struct err *err)
         return -1;
     }
     json_t *out = json_array();
-    size_t from = releases_check_from(&r->policy, es, n, &r->req.version);
+    size_t from = releases_check_from(&r->policy, es, n, &r->cursor);
     for (size_t i = from; i < n; i++)
         json_array_append_new(out, manifest_version_json(es[i].rel));
     releases_entries_free(es, n);

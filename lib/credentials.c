@@ -27,21 +27,15 @@ static int64_t creds_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static const char *env(const char *name)
+enum creds_source creds_chain_source(const struct settings_aws *env)
 {
-    const char *v = getenv(name);
-    return v && *v ? v : NULL;
-}
-
-enum creds_source creds_chain_source(void)
-{
-    if (env("AWS_ACCESS_KEY_ID") && env("AWS_SECRET_ACCESS_KEY"))
+    if (env->access_key_id && env->secret_access_key)
         return CREDS_ENV;
-    if (env("AWS_WEB_IDENTITY_TOKEN_FILE") && env("AWS_ROLE_ARN"))
+    if (env->web_identity_token_file && env->role_arn)
         return CREDS_WEB_IDENTITY_FILE;
-    if (ecs_configured())
+    if (ecs_configured(env))
         return CREDS_ECS;
-    if (!imds_disabled())
+    if (!imds_disabled(env))
         return CREDS_IMDS;
     return CREDS_NONE;
 }
@@ -66,7 +60,7 @@ const char *creds_source_name(enum creds_source s)
     }
 }
 
-int creds_wanted(const struct request_mirror *cfg)
+int creds_wanted(const struct creds_config *cfg)
 {
     return cfg->aws_role_arn || cfg->web_identity_token ||
            (cfg->enable_aws_creds_provider && !cfg->access_key_id);
@@ -81,7 +75,7 @@ int64_t creds_refresh_at(int64_t obtained_ms, int64_t expires_ms)
     return expires_ms - (early > 0 ? early : 0);
 }
 
-int creds_init(struct creds *c, const struct request_mirror *cfg, struct err *err)
+int creds_init(struct creds *c, const struct creds_config *cfg, struct err *err)
 {
     memset(c, 0, sizeof(*c));
     c->cfg = cfg;
@@ -102,7 +96,7 @@ int creds_init(struct creds *c, const struct request_mirror *cfg, struct err *er
     else if (cfg->access_key_id)
         c->base = CREDS_STATIC;
     else if (cfg->enable_aws_creds_provider)
-        c->base = creds_chain_source();
+        c->base = creds_chain_source(&cfg->settings->aws);
     if (c->base == CREDS_NONE && (cfg->enable_aws_creds_provider || c->assume)) {
         creds_cleanup(c);
         return err_set(err, "source.mirror.enable_aws_creds_provider: no credentials found "
@@ -187,11 +181,12 @@ static int creds_http(struct creds *c, struct err *err)
 {
     if (c->http_ready)
         return 0;
-    if (http_client_init(&c->http, err) < 0)
+    struct http_options o = c->cfg->settings->http;
+    o.insecure = c->cfg->skip_ssl_verification;
+    o.ca_pem = c->cfg->ca_cert;
+    if (http_client_init(&c->http, &o, err) < 0)
         return -1;
     c->http_ready = 1;
-    c->http.insecure = c->cfg->skip_ssl_verification;
-    c->http.ca_pem = c->cfg->ca_cert;
     return 0;
 }
 
@@ -227,10 +222,11 @@ static int creds_web_identity(struct creds *c, struct sts_result *r, struct err 
                             NULL};
     if (c->base == CREDS_WEB_IDENTITY_FILE) {
         what = "AWS_WEB_IDENTITY_TOKEN_FILE";
-        call.role_arn = env("AWS_ROLE_ARN");
-        if (env("AWS_ROLE_SESSION_NAME"))
-            call.session_name = env("AWS_ROLE_SESSION_NAME");
-        if (read_token_file(env("AWS_WEB_IDENTITY_TOKEN_FILE"), &file, err) < 0)
+        const struct settings_aws *env = &c->cfg->settings->aws;
+        call.role_arn = env->role_arn;
+        if (env->role_session_name)
+            call.session_name = env->role_session_name;
+        if (read_token_file(env->web_identity_token_file, &file, err) < 0)
             return -1;
         jwt = buf_str(&file);
     }
@@ -253,20 +249,20 @@ static int creds_web_identity(struct creds *c, struct sts_result *r, struct err 
 /* Fresh keys from the base source into r. */
 static int creds_fetch_base(struct creds *c, struct sts_result *r, struct err *err)
 {
-    const struct request_mirror *m = c->cfg;
+    const struct creds_config *m = c->cfg;
+    const struct settings_aws *env = &m->settings->aws;
     switch (c->base) {
     case CREDS_STATIC:
         return creds_fixed(m->access_key_id, m->secret_access_key, m->session_token, r, err);
     case CREDS_ENV:
-        return creds_fixed(env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"),
-                           env("AWS_SESSION_TOKEN"), r, err);
+        return creds_fixed(env->access_key_id, env->secret_access_key, env->session_token, r, err);
     case CREDS_WEB_IDENTITY:
     case CREDS_WEB_IDENTITY_FILE:
         return creds_web_identity(c, r, err);
     case CREDS_ECS:
-        return ecs_fetch(r, err);
+        return ecs_fetch(m->settings, r, err);
     case CREDS_IMDS:
-        return imds_fetch(r, err);
+        return imds_fetch(m->settings, r, err);
     default:
         return err_set(err, "no credentials");
     }

@@ -1,6 +1,6 @@
 /* credentials.h - where the S3 client's keys come from, refreshed as needed.
  *
- * Sources, decided from source.mirror without any request:
+ * Sources, decided from the config (source.mirror) without any request:
  *   static keys (access_key_id, secret_access_key[, session_token]);
  *   web_identity_token + aws_role_arn: AssumeRoleWithWebIdentity;
  *   enable_aws_creds_provider without keys: the AWS SDKs' default chain,
@@ -12,7 +12,8 @@
  * Temporary credentials are refreshed at 5 minutes before they expire, or at
  * half their life when that is shorter; creds_expire() forces a refresh (an
  * ExpiredToken answer). Every key and token is registered as a secret when
- * read. STS and metadata calls use the provider's own http_client. */
+ * read. STS and metadata calls use the provider's own http_client. The
+ * environment comes from struct settings (settings.h), never getenv. */
 #ifndef GRM_CREDENTIALS_H
 #define GRM_CREDENTIALS_H
 
@@ -20,7 +21,7 @@
 
 #include "err.h"
 #include "http.h"
-#include "request.h"
+#include "settings.h"
 #include "sts.h"
 
 enum creds_source {
@@ -33,11 +34,28 @@ enum creds_source {
     CREDS_IMDS
 };
 
+/* What the provider reads of source.mirror (strings borrowed from the
+ * request) and of the environment. */
+struct creds_config {
+    const char *region; /* NULL or "": us-east-1 */
+    const char *access_key_id, *secret_access_key, *session_token;
+    const char *aws_role_arn;          /* NULL: no AssumeRole */
+    const char *aws_role_session_name; /* NULL: github-release-mirror-<pid> */
+    const char *aws_external_id;       /* NULL when absent */
+    int aws_role_duration;             /* seconds */
+    const char *web_identity_token;    /* a JWT (secret), or NULL */
+    int enable_aws_creds_provider;     /* default chain when no keys are given */
+    const char *sts_endpoint;          /* NULL: https://sts.{region}.amazonaws.com */
+    int skip_ssl_verification;         /* the STS client's TLS, as the mirror's */
+    const char *ca_cert;
+    const struct settings *settings; /* the AWS_* variables, http defaults; not NULL */
+};
+
 struct creds {
-    const struct request_mirror *cfg; /* borrowed */
-    enum creds_source base;           /* where the first keys come from */
-    int assume;                       /* AssumeRole with the base keys on top */
-    struct sts_result base_keys;      /* ENV/ECS/IMDS/STATIC copy */
+    const struct creds_config *cfg; /* borrowed */
+    enum creds_source base;         /* where the first keys come from */
+    int assume;                     /* AssumeRole with the base keys on top */
+    struct sts_result base_keys;    /* ENV/ECS/IMDS/STATIC copy */
     int64_t base_obtained_ms;
     struct sts_result cur; /* what signs; expiration_ms 0: never expires */
     int64_t obtained_ms;   /* when cur was fetched */
@@ -50,20 +68,20 @@ struct creds {
     int http_ready;
 };
 
-/* Which chain source the environment selects (enable_aws_creds_provider):
+/* Which chain source the environment env selects (enable_aws_creds_provider):
  * CREDS_ENV, CREDS_WEB_IDENTITY_FILE, CREDS_ECS, CREDS_IMDS, or CREDS_NONE
- * when IMDS is disabled and nothing else is set. Reads only getenv(). */
-enum creds_source creds_chain_source(void);
+ * when IMDS is disabled and nothing else is set. */
+enum creds_source creds_chain_source(const struct settings_aws *env);
 
 /* Name of a source for messages ("environment", "imds", ...). */
 const char *creds_source_name(enum creds_source s);
 
 /* 1 when cfg asks for a provider (anything but static keys alone or nothing). */
-int creds_wanted(const struct request_mirror *cfg);
+int creds_wanted(const struct creds_config *cfg);
 
 /* Set up c for cfg (borrowed; must outlive c). No request is made. Returns
  * 0, or -1 with err set (nothing to clean up). */
-int creds_init(struct creds *c, const struct request_mirror *cfg, struct err *err);
+int creds_init(struct creds *c, const struct creds_config *cfg, struct err *err);
 
 /* The keys to sign with now, fetching or refreshing first when needed.
  * Pointers in out stay valid until the next creds_* call. Returns 0, or -1

@@ -52,17 +52,17 @@ static int github_build_headers(struct github_client *g, const char *token, stru
 }
 
 int github_client_init(struct github_client *g, struct http_client *http,
-                       const struct request_source *src, struct err *err)
+                       const struct github_config *cfg, struct err *err)
 {
     memset(g, 0, sizeof(*g));
     g->http = http;
-    g->src = src;
-    if (src->access_token && github_token_unsendable(src->access_token, err) < 0)
+    g->cfg = cfg;
+    if (cfg->access_token && github_token_unsendable(cfg->access_token, err) < 0)
         return -1;
     /* the token (any Authorization, also one set later) goes to this origin only */
-    if (http_client_set_origin(http, src->github_api_url, err) < 0)
+    if (http_client_set_origin(http, cfg->github_api_url, err) < 0)
         return err_prefix(err, "source.github_api_url");
-    return github_build_headers(g, src->access_token, err);
+    return github_build_headers(g, cfg->access_token, err);
 }
 
 int github_client_set_token(struct github_client *g, const char *token, struct err *err)
@@ -80,7 +80,7 @@ void github_client_cleanup(struct github_client *g)
 char *github_repo_url(const struct github_client *g, const char *suffix)
 {
     struct buf b = BUF_INIT(0);
-    if (buf_addf(&b, "%s/repos/%s/%s%s", g->src->github_api_url, g->src->owner, g->src->repository,
+    if (buf_addf(&b, "%s/repos/%s/%s%s", g->cfg->github_api_url, g->cfg->owner, g->cfg->repository,
                  suffix) < 0)
         return NULL;
     return buf_take(&b);
@@ -359,7 +359,7 @@ static int github_get_once(struct github_client *g, const char *url, const char 
     http_xfer_init(&x, "GET", url);
     x.headers = headers;
     x.follow_redirects = 1;
-    x.deadline_s = g->http->request_timeout;
+    x.deadline_s = g->http->opt.request_timeout;
     if (http_perform(g->http, &x, err) < 0)
         goto done;
     *status = x.status;

@@ -16,7 +16,6 @@
 
 #include "err.h"
 #include "http.h"
-#include "request.h"
 
 #define GITHUB_API_VERSION "2022-11-28"
 #define GITHUB_PER_PAGE 100
@@ -46,22 +45,35 @@ struct github_release {
     size_t n_assets, assets_alloc; /* assets_alloc: room in assets (lib/grow.h) */
 };
 
+/* What the client (and github_app, listing) needs of the source; strings
+ * borrowed from the request. */
+struct github_config {
+    const char *owner, *repository;
+    const char *access_token;   /* NULL when absent */
+    const char *github_api_url; /* no trailing '/' */
+    /* GitHub App auth (github_app.h), NULL when absent */
+    const char *app_id, *private_key, *installation_id;
+    const char *tmpdir; /* the caches (release listing, App token) live under it */
+};
+
 /* Replace a refused token (github_client_set_token); 0 or -1 with err. */
 typedef int (*github_reauth_fn)(void *ctx, struct err *err);
 
 struct github_client {
     struct http_client *http;         /* borrowed */
-    const struct request_source *src; /* borrowed */
+    const struct github_config *cfg;  /* borrowed */
     struct curl_slist *json_headers;  /* owned */
     struct curl_slist *octet_headers; /* owned: Accept: application/octet-stream */
     github_reauth_fn reauth;          /* non-NULL: a 401 calls it once, then retries */
     void *reauth_ctx;
 };
 
+/* Set g up for cfg (borrowed; must outlive g): checks the token, binds http
+ * to the API origin. 0, or -1 with err. */
 int github_client_init(struct github_client *g, struct http_client *http,
-                       const struct request_source *src, struct err *err);
+                       const struct github_config *cfg, struct err *err);
 /* Send "Authorization: Bearer token" (NULL: none) from now on, instead of
- * source.access_token. 0, or -1 with err (the old headers are kept). */
+ * cfg->access_token. 0, or -1 with err (the old headers are kept). */
 int github_client_set_token(struct github_client *g, const char *token, struct err *err);
 void github_client_cleanup(struct github_client *g);
 

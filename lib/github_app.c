@@ -145,12 +145,11 @@ int github_app_jwt(void *pkey, const char *app_id, time_t now, char **jwt, struc
 /* ---- set-up ---- */
 
 /* The cache file beside the release cache; NULL when no directory. */
-static char *app_cache_path(const char *aad)
+static char *app_cache_path(const char *tmpdir, const char *aad)
 {
-    const char *tmp = getenv("TMPDIR");
     char hash[65];
     struct buf b = BUF_INIT(0);
-    if (buf_addf(&b, "%s/github-release-mirror", tmp && *tmp ? tmp : "/tmp") < 0)
+    if (buf_addf(&b, "%s/github-release-mirror", tmpdir) < 0)
         return NULL;
     if (mkdir(b.ptr, 0700) < 0 && errno != EEXIST) {
         buf_free(&b);
@@ -173,26 +172,26 @@ static int app_derive(struct github_app *a, struct err *err)
     return rc;
 }
 
-int github_app_init(struct github_app *a, struct http_client *http,
-                    const struct request_source *src, struct err *err)
+int github_app_init(struct github_app *a, struct http_client *http, const struct github_config *cfg,
+                    struct err *err)
 {
     struct buf aad = BUF_INIT(0);
     memset(a, 0, sizeof(*a));
     a->http = http;
-    a->src = src;
-    if (github_app_load_key("source.private_key", src->private_key, &a->key, err) < 0)
+    a->cfg = cfg;
+    if (github_app_load_key("source.private_key", cfg->private_key, &a->key, err) < 0)
         return -1;
     if (app_derive(a, err) < 0) {
         github_app_cleanup(a);
         return -1;
     }
-    if (buf_addf(&aad, "grm-app-token\n%s\n%s\n%s\n%s", src->github_api_url, src->owner,
-                 src->repository, src->app_id) < 0) {
+    if (buf_addf(&aad, "grm-app-token\n%s\n%s\n%s\n%s", cfg->github_api_url, cfg->owner,
+                 cfg->repository, cfg->app_id) < 0) {
         github_app_cleanup(a);
         return err_set(err, "out of memory");
     }
     a->aad = buf_take(&aad);
-    a->cache_path = app_cache_path(a->aad);
+    a->cache_path = app_cache_path(cfg->tmpdir, a->aad);
     return 0;
 }
 
@@ -253,7 +252,7 @@ static const char *app_current_jwt(struct github_app *a, struct err *err)
     if (a->jwt && a->jwt_skew == a->skew && now - a->jwt_at < JWT_LIFETIME - 300)
         return a->jwt;
     app_drop_jwt(a);
-    if (github_app_jwt(a->key, a->src->app_id, now, &a->jwt, err) < 0)
+    if (github_app_jwt(a->key, a->cfg->app_id, now, &a->jwt, err) < 0)
         return NULL;
     a->jwt_at = now;
     a->jwt_skew = a->skew;
@@ -276,7 +275,7 @@ static int app_request(struct github_app *a, const char *method, const char *url
     x.headers = headers;
     x.body = body;
     x.body_len = body ? strlen(body) : 0;
-    x.deadline_s = a->http->request_timeout;
+    x.deadline_s = a->http->opt.request_timeout;
     int rc = http_perform(a->http, &x, err);
     if (rc == 0)
         app_read_resp(&x, r);
@@ -314,7 +313,7 @@ static int app_call(struct github_app *a, const char *method, const char *url, c
 static int app_fail(const struct github_app *a, const char *method, const char *url,
                     const struct app_resp *r, struct err *err)
 {
-    const struct request_source *s = a->src;
+    const struct github_config *s = a->cfg;
     const char *colon = r->message[0] ? ": " : "";
     if (app_time_refused(r))
         return err_set(err,
@@ -338,7 +337,7 @@ static int app_fail(const struct github_app *a, const char *method, const char *
 
 static int app_discover(struct github_app *a, int64_t *id, struct err *err)
 {
-    const struct request_source *s = a->src;
+    const struct github_config *s = a->cfg;
     struct app_resp r;
     struct buf url = BUF_INIT(0);
     if (buf_addf(&url, "%s/repos/%s/%s/installation", s->github_api_url, s->owner, s->repository) <
@@ -392,7 +391,7 @@ static int app_take_token(struct github_app *a, const char *url, const json_t *d
 
 static int app_mint(struct github_app *a, int64_t id, struct err *err)
 {
-    const struct request_source *s = a->src;
+    const struct github_config *s = a->cfg;
     struct app_resp r;
     struct buf url = BUF_INIT(0), body = BUF_INIT(0);
     if (buf_addf(&url, "%s/app/installations/%lld/access_tokens", s->github_api_url,
@@ -452,13 +451,13 @@ int github_app_token(struct github_app *a, int refresh, const char **token, stru
         return 0;
     }
     a->from_cache = 0;
-    if (a->src->installation_id)
-        id = strtoll(a->src->installation_id, NULL, 10);
+    if (a->cfg->installation_id)
+        id = strtoll(a->cfg->installation_id, NULL, 10);
     else if (refresh && a->cur.installation_id)
         id = a->cur.installation_id;
     else if (cached_id)
         id = cached_id;
-    int remembered = id != 0 && !a->src->installation_id;
+    int remembered = id != 0 && !a->cfg->installation_id;
     if (id == 0 && app_discover(a, &id, err) < 0)
         return -1;
     int rc = app_mint(a, id, err);
@@ -469,7 +468,7 @@ int github_app_token(struct github_app *a, int refresh, const char **token, stru
     if (rc < 0)
         return -1;
     log_info("minted a GitHub App installation token for %s/%s (app %s, installation %lld)",
-             a->src->owner, a->src->repository, a->src->app_id, (long long)id);
+             a->cfg->owner, a->cfg->repository, a->cfg->app_id, (long long)id);
     err_clear(&save_err);
     if (a->cache_path &&
         token_cache_save(a->cache_path, a->cache_key, a->aad, &a->cur, &save_err) < 0)

@@ -17,17 +17,17 @@
 #include <time.h>
 
 #include "err.h"
+#include "github.h"
 #include "http.h"
-#include "request.h"
 #include "token_cache.h"
 
 #define GITHUB_APP_MIN_BITS 2048
 #define GITHUB_APP_REUSE_MARGIN 300 /* seconds before expires_at a token is dropped */
 
 struct github_app {
-    struct http_client *http;         /* borrowed */
-    const struct request_source *src; /* borrowed; app_id and private_key set */
-    void *key;                        /* EVP_PKEY, owned */
+    struct http_client *http;        /* borrowed */
+    const struct github_config *cfg; /* borrowed; app_id and private_key set */
+    void *key;                       /* EVP_PKEY, owned */
     unsigned char cache_key[TOKEN_CACHE_KEY_LEN];
     char *aad;        /* binds the cache file to api URL, repository and app */
     char *cache_path; /* NULL when no cache directory can be used */
@@ -53,8 +53,8 @@ int github_app_load_key(const char *path, const char *pem, void **pkey, struct e
 int github_app_jwt(void *pkey, const char *app_id, time_t now, char **jwt, struct err *err);
 
 /* Read the key and find the cache file; no request. 0, or -1 with err. */
-int github_app_init(struct github_app *a, struct http_client *http,
-                    const struct request_source *src, struct err *err);
+int github_app_init(struct github_app *a, struct http_client *http, const struct github_config *cfg,
+                    struct err *err);
 /* The installation token (borrowed until the next call or cleanup): the
  * cached one unless refresh or it is near expiry, else a new one, which is
  * cached. a->from_cache tells which. 0, or -1 with one line naming the app

@@ -379,12 +379,12 @@ static void http_set_method(struct http_xfer *x, CURL *e, const char *method)
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
 }
 
-/* The system CA bundle: $SSL_CERT_FILE (OpenSSL's convention, honoured for
- * every request), else the one libcurl was built with. Malloced text, or NULL
- * on OOM; empty when there is no bundle. */
-static char *http_system_cas(CURL *e)
+/* The system CA bundle: c->opt.ssl_cert_file ($SSL_CERT_FILE, OpenSSL's
+ * convention, honoured for every request), else the one libcurl was built with. Malloced text, or
+ * NULL on OOM; empty when there is no bundle. */
+static char *http_system_cas(const struct http_client *c, CURL *e)
 {
-    const char *path = getenv("SSL_CERT_FILE");
+    const char *path = c->opt.ssl_cert_file;
     char *builtin = NULL;
     if (!path || !*path) {
         curl_easy_getinfo(e, CURLINFO_CAINFO, &builtin);
@@ -408,9 +408,9 @@ static char *http_system_cas(CURL *e)
 static int http_set_ca(struct http_client *c, CURL *e)
 {
     if (!c->ca_bundle) {
-        char *sys = http_system_cas(e);
+        char *sys = http_system_cas(c, e);
         struct buf b = BUF_INIT(0);
-        if (!sys || buf_addf(&b, "%s%s\n", sys, c->ca_pem) < 0) {
+        if (!sys || buf_addf(&b, "%s%s\n", sys, c->opt.ca_pem) < 0) {
             free(sys);
             buf_free(&b);
             return -1;
@@ -426,16 +426,16 @@ static int http_set_ca(struct http_client *c, CURL *e)
 /* insecure and ca_pem hold for the origin they were given for only. */
 static int http_set_tls(struct http_client *c, struct http_xfer *x, CURL *e)
 {
-    const char *system = getenv("SSL_CERT_FILE");
+    const char *system = c->opt.ssl_cert_file;
     if (system && *system)
         curl_easy_setopt(e, CURLOPT_CAINFO, system);
     if (!http_client_at_origin(c, x->cur_url))
         return 0;
-    if (c->insecure) {
+    if (c->opt.insecure) {
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
     }
-    return c->ca_pem ? http_set_ca(c, e) : 0;
+    return c->opt.ca_pem ? http_set_ca(c, e) : 0;
 }
 
 /* Cut an attempt whose average rate, after the grace period, is under
@@ -446,7 +446,7 @@ static int http_on_xferinfo(void *userp, curl_off_t dltotal, curl_off_t dlnow, c
     struct http_xfer *x = userp;
     (void)dltotal, (void)ultotal;
     int64_t elapsed = http_now_ms() - x->attempt_start_ms;
-    if (elapsed < x->client->min_rate_grace * 1000)
+    if (elapsed < x->client->opt.min_rate_grace * 1000)
         return 0;
     int64_t moved = (int64_t)(dlnow > ulnow ? dlnow : ulnow);
     if (moved * 1000 >= (int64_t)x->min_rate * elapsed)
@@ -460,7 +460,7 @@ static void http_set_limits(struct http_client *c, struct http_xfer *x, CURL *e)
 {
     if (x->deadline_at_ms)
         curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)(x->deadline_at_ms - x->attempt_start_ms));
-    if (x->min_rate > 0 && c->min_rate_grace > 0) {
+    if (x->min_rate > 0 && c->opt.min_rate_grace > 0) {
         curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, http_on_xferinfo);
         curl_easy_setopt(e, CURLOPT_XFERINFODATA, x);
         curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
@@ -535,9 +535,9 @@ static int http_curl_start(struct http_client *c, struct http_xfer *x)
     curl_easy_setopt(e, CURLOPT_USERAGENT, http_user_agent());
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, c->connect_timeout);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, c->opt.connect_timeout);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, c->low_speed_time);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, c->opt.low_speed_time);
     curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, HTTP_CURL_BUFFER);
     curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, HTTP_CURL_BUFFER);

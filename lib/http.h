@@ -27,21 +27,30 @@
  * credentials are refused before the first request. */
 #define HTTP_HEADER_VALUE_MAX 8192
 
+/* What a client is set up with (http_client_init). http_options_default()
+ * gives the built-in values; struct settings (settings.h) holds them with the
+ * environment's GRM_* overrides and SSL_CERT_FILE applied. Strings borrowed. */
+struct http_options {
+    int insecure;              /* skip TLS verification (of the origin only, when set) */
+    const char *ca_pem;        /* PEM text of an extra CA, or NULL */
+    const char *ssl_cert_file; /* the system CA bundle instead of libcurl's, or NULL */
+    long connect_timeout;      /* seconds, default 30 */
+    long low_speed_time;       /* seconds below 1 byte/s before a transfer is cut, default 60 */
+    int max_attempts;          /* attempts per transfer, default 5 */
+    long retry_base_ms;        /* first back-off step, default 1000 */
+    long max_rate_limit_wait;  /* seconds of rate-limit waits per client, default 60 */
+    long request_timeout;      /* deadline of x->deadline_s users (seconds), default 120 */
+    long min_rate;             /* bytes/s of bulk transfers, default 1024 */
+    long min_rate_grace;       /* seconds before min_rate applies, default 60 */
+};
+
 struct http_client {
     CURLM *multi;                  /* owned; keeps the connection cache across runs */
     char origin[512];              /* "scheme://host:port" or "": see http_client_set_origin */
-    int insecure;                  /* skip TLS verification (of `origin` only, when set) */
-    const char *ca_pem;            /* borrowed: PEM text of extra CA, or NULL */
-    char *ca_bundle;               /* owned: the system CAs plus ca_pem, built on first use */
-    long connect_timeout;          /* seconds */
-    long low_speed_time;           /* seconds below 1 byte/s before a transfer is cut */
-    int max_attempts;              /* attempts per transfer for retryable failures */
-    long max_rate_limit_wait;      /* seconds all rate-limit waits of the command may take */
-    int64_t rate_limit_waited_ms;  /* how much of that budget is spent */
-    long request_timeout;          /* default deadline for x->deadline_s users (seconds) */
-    long min_rate;                 /* default x->min_rate for bulk transfers (bytes/s) */
-    long min_rate_grace;           /* seconds of an attempt before min_rate applies */
-    long retry_base_ms;            /* first back-off step */
+    struct http_options opt;       /* what it was set up with (insecure and ca_pem:
+                                      of `origin` only, when set) */
+    char *ca_bundle;               /* owned: the system CAs plus opt.ca_pem, built on first use */
+    int64_t rate_limit_waited_ms;  /* how much of opt.max_rate_limit_wait is spent */
     int sockets[HTTP_MAX_SOCKETS]; /* the open connections' sockets (see http.c) */
     size_t n_sockets;
     const struct http_transport_ops *ops; /* what carries attempts (http_transport.h) */
@@ -120,11 +129,11 @@ struct http_xfer {
     void *transport_data;                 /* that transport's per-transfer state */
 };
 
-/* Set defaults (timeouts, attempts, env overrides GRM_RETRY_BASE_MS,
- * GRM_LOW_SPEED_TIME, GRM_CONNECT_TIMEOUT, GRM_MAX_ATTEMPTS,
- * GRM_REQUEST_TIMEOUT, GRM_MIN_RATE, GRM_MIN_RATE_GRACE) and create the multi
- * handle. Returns 0 or -1. */
-int http_client_init(struct http_client *c, struct err *err);
+/* The built-in options (the defaults above; no TLS changes). Can't fail. */
+void http_options_default(struct http_options *o);
+/* Set the client up with opts (copied; its strings borrowed; NULL: the
+ * built-in defaults) and create the multi handle. Returns 0 or -1. */
+int http_client_init(struct http_client *c, const struct http_options *opts, struct err *err);
 void http_client_cleanup(struct http_client *c);
 /* Bind the client to the origin (scheme, host, port) of url: from then on an
  * Authorization header, and the insecure and ca_pem settings, apply only to

@@ -31,32 +31,33 @@ void http_transport_set_default(const struct http_transport_ops *ops, void *ctx)
     http_default_ctx = ops ? ctx : NULL;
 }
 
-static long http_env_long(const char *name, long fallback)
+void http_options_default(struct http_options *o)
 {
-    const char *v = getenv(name);
-    if (!v || !*v)
-        return fallback;
-    char *end;
-    long n = strtol(v, &end, 10);
-    return *end == '\0' && n >= 0 ? n : fallback;
+    static const struct http_options defaults = {
+        .connect_timeout = 30,
+        .low_speed_time = 60,
+        .max_attempts = 5,
+        .retry_base_ms = 1000,
+        .max_rate_limit_wait = 60,
+        .request_timeout = 120,
+        .min_rate = 1024,
+        .min_rate_grace = 60,
+    };
+    *o = defaults;
 }
 
-int http_client_init(struct http_client *c, struct err *err)
+int http_client_init(struct http_client *c, const struct http_options *opts, struct err *err)
 {
     memset(c, 0, sizeof(*c));
+    if (opts)
+        c->opt = *opts;
+    else
+        http_options_default(&c->opt);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return err_set(err, "cannot initialise libcurl");
     c->multi = curl_multi_init();
     if (!c->multi)
         return err_set(err, "cannot initialise libcurl");
-    c->connect_timeout = http_env_long("GRM_CONNECT_TIMEOUT", 30);
-    c->low_speed_time = http_env_long("GRM_LOW_SPEED_TIME", 60);
-    c->max_attempts = (int)http_env_long("GRM_MAX_ATTEMPTS", 5);
-    c->retry_base_ms = http_env_long("GRM_RETRY_BASE_MS", 1000);
-    c->max_rate_limit_wait = 60;
-    c->request_timeout = http_env_long("GRM_REQUEST_TIMEOUT", 120);
-    c->min_rate = http_env_long("GRM_MIN_RATE", 1024);
-    c->min_rate_grace = http_env_long("GRM_MIN_RATE_GRACE", 60);
     c->ops = http_default_ops;
     c->transport_ctx = http_default_ctx;
     srand((unsigned)(time(NULL) ^ (getpid() << 8)));
@@ -75,7 +76,7 @@ void http_client_cleanup(struct http_client *c)
 
 static int64_t http_backoff_ms(const struct http_client *c, int attempts)
 {
-    int64_t delay = c->retry_base_ms;
+    int64_t delay = c->opt.retry_base_ms;
     for (int i = 1; i < attempts && delay < HTTP_BACKOFF_CAP_MS; i++)
         delay *= 2;
     if (delay > HTTP_BACKOFF_CAP_MS)
@@ -129,7 +130,7 @@ static int http_retry_later(struct http_client *c, struct http_xfer *x, int64_t 
 {
     char url[1024], tail[64];
     http_url_for_log(x->cur_url, url, sizeof(url));
-    if (x->attempts >= c->max_attempts) {
+    if (x->attempts >= c->opt.max_attempts) {
         snprintf(tail, sizeof(tail), " (gave up after %d attempts)", x->attempts);
         return http_fail_at(x, why, tail);
     }
@@ -138,7 +139,7 @@ static int http_retry_later(struct http_client *c, struct http_xfer *x, int64_t 
         return http_fail_at(x, why, tail);
     }
     log_warn("%s %s: %s; retrying in %.1f s (attempt %d of %d)", http_method(x), url, why,
-             (double)delay_ms / 1000.0, x->attempts + 1, c->max_attempts);
+             (double)delay_ms / 1000.0, x->attempts + 1, c->opt.max_attempts);
     x->next_at_ms = http_now_ms() + delay_ms;
     /* start over from the caller's URL: a redirect target (a signed download
      * URL) may have expired by now; Authorization goes there again */
@@ -222,7 +223,7 @@ static int http_finish_curl(struct http_client *c, struct http_xfer *x, CURLcode
     }
     if (rc == CURLE_ABORTED_BY_CALLBACK && x->too_slow) {
         snprintf(why, sizeof(why), "under the minimum average rate of %ld bytes/s after %ld s",
-                 x->min_rate, c->min_rate_grace);
+                 x->min_rate, c->opt.min_rate_grace);
         return http_retry_later(c, x, http_backoff_ms(c, x->attempts), why);
     }
     snprintf(why, sizeof(why), "%s", x->curl_errbuf[0] ? x->curl_errbuf : curl_easy_strerror(rc));
@@ -239,13 +240,13 @@ static int http_finish_curl(struct http_client *c, struct http_xfer *x, CURLcode
 static int http_finish_rate_limit(struct http_client *c, struct http_xfer *x, long wait,
                                   const char *why)
 {
-    int64_t left_ms = c->max_rate_limit_wait * 1000 - c->rate_limit_waited_ms;
+    int64_t left_ms = c->opt.max_rate_limit_wait * 1000 - c->rate_limit_waited_ms;
     if ((int64_t)wait * 1000 > left_ms) {
         char tail[160];
         snprintf(tail, sizeof(tail),
                  ", beyond source.max_rate_limit_wait (%ld s for the whole command, %lld s "
                  "left)",
-                 c->max_rate_limit_wait, (long long)(left_ms > 0 ? left_ms / 1000 : 0));
+                 c->opt.max_rate_limit_wait, (long long)(left_ms > 0 ? left_ms / 1000 : 0));
         return http_fail_at(x, why, tail);
     }
     c->rate_limit_waited_ms += (int64_t)wait * 1000;
@@ -284,7 +285,7 @@ static int http_finish(struct http_client *c, struct http_xfer *x, CURLcode rc)
         return http_finish_rate_limit(c, x, wait, why);
     if (x->status >= 500 && x->status != 501) { /* 501: retrying cannot help */
         snprintf(why, sizeof(why), "HTTP %ld", x->status);
-        if (x->attempts < c->max_attempts)
+        if (x->attempts < c->opt.max_attempts)
             return http_retry_later(c, x, http_backoff_ms(c, x->attempts), why);
         return XS_DONE; /* the caller reports the final 5xx with its body */
     }

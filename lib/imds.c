@@ -19,17 +19,14 @@
 #define IMDS_BODY_MAX (64u * 1024)
 #define IMDS_TOKEN_TTL "21600"
 
-int imds_disabled(void)
+int imds_disabled(const struct settings_aws *env)
 {
-    const char *v = getenv("AWS_EC2_METADATA_DISABLED");
-    return v && strcasecmp(v, "true") == 0;
+    return env->ec2_metadata_disabled;
 }
 
-int ecs_configured(void)
+int ecs_configured(const struct settings_aws *env)
 {
-    const char *f = getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
-    const char *r = getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
-    return (f && *f) || (r && *r);
+    return env->container_credentials_full_uri || env->container_credentials_relative_uri;
 }
 
 /* A copy of a string member, or NULL when absent or not a non-empty string. */
@@ -72,14 +69,13 @@ int imds_parse_credentials(const char *json, size_t len, struct sts_result *r, s
 }
 
 /* A client for the metadata services: 1 s to connect, 2 attempts. */
-static int imds_client(struct http_client *c, struct err *err)
+static int imds_client(const struct settings *s, struct http_client *c, struct err *err)
 {
-    if (http_client_init(c, err) < 0)
-        return -1;
-    c->connect_timeout = 1;
-    c->low_speed_time = 2;
-    c->max_attempts = 2;
-    return 0;
+    struct http_options o = s->http;
+    o.connect_timeout = 1;
+    o.low_speed_time = 2;
+    o.max_attempts = 2;
+    return http_client_init(c, &o, err);
 }
 
 /* One request; the body (secret) is returned in out. Returns 0 for a 200,
@@ -107,10 +103,10 @@ static int imds_get(struct http_client *c, const char *method, const char *url,
 }
 
 /* The endpoint without a trailing '/'. */
-static void imds_base(char *out, size_t n)
+static void imds_base(const struct settings_aws *env, char *out, size_t n)
 {
-    const char *e = getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
-    snprintf(out, n, "%s", e && *e ? e : IMDS_DEFAULT);
+    const char *e = env->ec2_metadata_service_endpoint;
+    snprintf(out, n, "%s", e ? e : IMDS_DEFAULT);
     size_t len = strlen(out);
     while (len && out[len - 1] == '/')
         out[--len] = '\0';
@@ -162,15 +158,15 @@ static int imds_steps(struct http_client *c, const char *base, struct sts_result
     return rc;
 }
 
-int imds_fetch(struct sts_result *r, struct err *err)
+int imds_fetch(const struct settings *s, struct sts_result *r, struct err *err)
 {
     struct http_client c;
     char base[512];
     memset(r, 0, sizeof(*r));
-    if (imds_disabled())
+    if (imds_disabled(&s->aws))
         return err_set(err, "imds: disabled by AWS_EC2_METADATA_DISABLED");
-    imds_base(base, sizeof(base));
-    if (imds_client(&c, err) < 0)
+    imds_base(&s->aws, base, sizeof(base));
+    if (imds_client(s, &c, err) < 0)
         return -1;
     int rc = imds_steps(&c, base, r, err);
     if (rc < 0 && strstr(err->msg, ": HTTP ") == NULL && strstr(err->msg, "answer") == NULL)
@@ -203,10 +199,10 @@ static int ecs_url_allowed(const char *url)
 }
 
 /* The Authorization value: the variable, else the file's first line. */
-static int ecs_auth(struct buf *out, struct err *err)
+static int ecs_auth(const struct settings_aws *env, struct buf *out, struct err *err)
 {
-    const char *t = getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN");
-    const char *f = getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+    const char *t = env->container_authorization_token;
+    const char *f = env->container_authorization_token_file;
     if (t && *t)
         return buf_adds(out, t) < 0 ? err_set(err, "out of memory") : 0;
     if (!f || !*f)
@@ -224,10 +220,10 @@ static int ecs_auth(struct buf *out, struct err *err)
     return 0;
 }
 
-int ecs_fetch(struct sts_result *r, struct err *err)
+int ecs_fetch(const struct settings *s, struct sts_result *r, struct err *err)
 {
-    const char *full = getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
-    const char *rel = getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+    const char *full = s->aws.container_credentials_full_uri;
+    const char *rel = s->aws.container_credentials_relative_uri;
     struct buf url = BUF_INIT(0), auth = BUF_INIT(IMDS_BODY_MAX), doc = BUF_INIT(IMDS_BODY_MAX);
     struct http_client c;
     struct curl_slist *h = NULL;
@@ -240,11 +236,11 @@ int ecs_fetch(struct sts_result *r, struct err *err)
         rc = err_set(err, "ecs: AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, or http to a "
                           "loopback or 169.254.170.2/169.254.170.23");
     if (rc == 0)
-        rc = ecs_auth(&auth, err);
+        rc = ecs_auth(&s->aws, &auth, err);
     log_add_secret(buf_str(&auth));
     if (rc == 0 && auth.len && !(h = http_add_header(NULL, "Authorization: %s", buf_str(&auth))))
         rc = err_set(err, "out of memory");
-    if (rc == 0 && imds_client(&c, err) == 0) {
+    if (rc == 0 && imds_client(s, &c, err) == 0) {
         rc = imds_get(&c, "GET", buf_str(&url), h, &doc, "ecs credentials", err);
         if (rc == 0 && imds_parse_credentials(doc.ptr, doc.len, r, err) < 0)
             rc = err_prefix(err, "ecs credentials from %s", buf_str(&url));

@@ -373,7 +373,7 @@ static int in_write_provenance(struct in_ctx *f, struct err *err)
  * named "release" would take the release attestation's evidence name. */
 static int in_provenance(struct in_ctx *f, struct err *err)
 {
-    attest_prov_get_init(&f->prov, &f->r->gh, &f->r->req.source, &f->r->tuf);
+    attest_prov_get_init(&f->prov, &f->r->gh, &f->r->attest_cfg, &f->r->tuf);
     for (size_t i = 0; i < f->n_files; i++) {
         struct in_file *ff = &f->files[i];
         if (!ff->is_asset)
@@ -571,7 +571,7 @@ static int in_steps(struct in_ctx *f, const char *dest, struct err *err)
         return err_set(err, "out of memory");
     if (in_commit(f, err) < 0)
         return -1;
-    if (attest_get_release(&r->gh, &r->req.source, &r->tuf, &f->rel, f->commit_sha, &f->att, err) <
+    if (attest_get_release(&r->gh, &r->attest_cfg, &r->tuf, &f->rel, f->commit_sha, &f->att, err) <
         0)
         return -1;
     in_attested_digests(f);

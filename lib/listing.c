@@ -126,18 +126,17 @@ static void listing_state_free(struct listing_state *s)
 
 int listing_cache_path(const struct github_client *g, char *out, size_t n)
 {
-    const char *tmp = getenv("TMPDIR");
     char dir[512], token_hash[65], key_hash[65];
     struct buf key = BUF_INIT(0);
-    snprintf(dir, sizeof(dir), "%s/github-release-mirror", tmp && *tmp ? tmp : "/tmp");
+    snprintf(dir, sizeof(dir), "%s/github-release-mirror", g->cfg->tmpdir);
     if (mkdir(dir, 0700) < 0 && errno != EEXIST)
         return -1;
-    const char *token = g->src->access_token ? g->src->access_token : "";
-    if (g->src->private_key) /* App tokens change hourly: keyed by the App's key */
-        token = g->src->private_key;
+    const char *token = g->cfg->access_token ? g->cfg->access_token : "";
+    if (g->cfg->private_key) /* App tokens change hourly: keyed by the App's key */
+        token = g->cfg->private_key;
     sha256_hex(token, strlen(token), token_hash);
-    if (buf_addf(&key, "%d\n%s\n%s\n%s\n%s", LISTING_CACHE_VERSION, g->src->github_api_url,
-                 g->src->owner, g->src->repository, token_hash) < 0)
+    if (buf_addf(&key, "%d\n%s\n%s\n%s\n%s", LISTING_CACHE_VERSION, g->cfg->github_api_url,
+                 g->cfg->owner, g->cfg->repository, token_hash) < 0)
         return -1;
     sha256_hex(key.ptr, key.len, key_hash);
     buf_free(&key);
@@ -358,7 +357,7 @@ static int listing_read_page(struct github_client *g, const char *url,
     }
     if (status == 404) {
         err_set(err, "GET %s: HTTP 404: repository %s/%s not found (or the token cannot see it)",
-                url, g->src->owner, g->src->repository);
+                url, g->cfg->owner, g->cfg->repository);
         return -1;
     }
     if (status == 304 && !cached)

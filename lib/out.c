@@ -510,12 +510,10 @@ static int out_update_latest(struct out_ctx *mr, struct err *err)
 
 static int out_open_s3(struct out_ctx *mr, struct err *err)
 {
-    if (http_client_init(&mr->http, err) < 0)
+    if (http_client_init(&mr->http, &mr->r->s3_http, err) < 0)
         return -1;
     mr->http_ready = 1;
-    mr->http.insecure = mr->cfg->skip_ssl_verification;
-    mr->http.ca_pem = mr->cfg->ca_cert;
-    if (s3_client_init(&mr->s3, &mr->http, mr->cfg, err) < 0)
+    if (s3_client_init(&mr->s3, &mr->http, &mr->r->s3_cfg, err) < 0)
         return -1;
     mr->s3_ready = 1;
     return 0;

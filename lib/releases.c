@@ -5,16 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-int releases_policy_init(struct releases_policy *p, const struct request_source *src,
+int releases_policy_init(struct releases_policy *p, const struct releases_config *cfg,
                          struct err *err)
 {
     struct err inner = {""};
     memset(p, 0, sizeof(*p));
-    p->src = src;
-    if (!(p->filter = tag_filter_compile(src->tag_filter, &inner)))
-        return err_set(err, "invalid source.tag_filter \"%s\": %s", src->tag_filter, inner.msg);
-    if (src->semver_constraint &&
-        !(p->constraint = constraint_parse(src->semver_constraint, &inner))) {
+    p->cfg = *cfg;
+    if (!(p->filter = tag_filter_compile(cfg->tag_filter, &inner)))
+        return err_set(err, "invalid source.tag_filter \"%s\": %s", cfg->tag_filter, inner.msg);
+    if (cfg->semver_constraint &&
+        !(p->constraint = constraint_parse(cfg->semver_constraint, &inner))) {
         releases_policy_free(p);
         /* inner quotes the culprit */
         return err_set(err, "invalid source.semver_constraint %s", inner.msg);
@@ -40,11 +40,11 @@ char *releases_version_of(const struct releases_policy *p, const char *tag)
 
 /* github-release-resource's test: with release and pre_release both false,
  * it keeps both kinds. */
-static int releases_kind_wanted(const struct request_source *src, const struct github_release *r)
+static int releases_kind_wanted(const struct releases_config *cfg, const struct github_release *r)
 {
-    if (src->drafts != r->draft)
+    if (cfg->drafts != r->draft)
         return 0;
-    return !(src->pre_release != r->prerelease && src->release == r->prerelease);
+    return !(cfg->pre_release != r->prerelease && cfg->release == r->prerelease);
 }
 
 void releases_entry_free(struct releases_entry *e)
@@ -72,7 +72,7 @@ static int releases_keep(const struct releases_policy *p, struct releases_entry 
 {
     if (p->constraint && !constraint_match_text(p->constraint, e->version))
         return 0;
-    if (p->src->order_by == REQUEST_ORDER_TIME)
+    if (p->cfg.order_by == RELEASES_ORDER_TIME)
         return github_release_time(e->rel)[0] != '\0';
     e->has_semver = semver_parse(e->version, &e->semver) == 0;
     return e->has_semver;
@@ -83,7 +83,7 @@ int releases_entry_make(const struct releases_policy *p, const struct github_rel
 {
     memset(e, 0, sizeof(*e));
     e->rel = rel;
-    if (!rel->tag || !releases_kind_wanted(p->src, rel))
+    if (!rel->tag || !releases_kind_wanted(&p->cfg, rel))
         return 0;
     enum tag_filter_result r = tag_filter_apply(p->filter, rel->tag, &e->version);
     if (r == TAG_FILTER_ERROR)
@@ -107,7 +107,7 @@ static int releases_cmp_time(const struct releases_entry *a, const struct releas
 int releases_cmp(const struct releases_policy *p, const struct releases_entry *a,
                  const struct releases_entry *b)
 {
-    if (p->src->order_by == REQUEST_ORDER_VERSION && a->has_semver && b->has_semver) {
+    if (p->cfg.order_by == RELEASES_ORDER_VERSION && a->has_semver && b->has_semver) {
         int c = semver_cmp(&a->semver, &b->semver);
         if (c)
             return c;
@@ -169,10 +169,10 @@ void releases_entries_free(struct releases_entry *es, size_t n)
  * version, by its tag's version (order_by version) or its timestamp; n when
  * there is none or the version cannot be placed. */
 static size_t releases_search(const struct releases_policy *p, const struct releases_entry *es,
-                              size_t n, const struct request_version *v)
+                              size_t n, const struct releases_cursor *v)
 {
     size_t i = 0;
-    if (p->src->order_by == REQUEST_ORDER_TIME) {
+    if (p->cfg.order_by == RELEASES_ORDER_TIME) {
         if (!v->timestamp)
             return n;
         while (i < n && strcmp(github_release_time(es[i].rel), v->timestamp) < 0)
@@ -193,7 +193,7 @@ static size_t releases_search(const struct releases_policy *p, const struct rele
 }
 
 size_t releases_check_from(const struct releases_policy *p, const struct releases_entry *es,
-                           size_t n, const struct request_version *v)
+                           size_t n, const struct releases_cursor *v)
 {
     if (n == 0)
         return 0;

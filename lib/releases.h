@@ -10,13 +10,32 @@
 #include "err.h"
 #include "github.h"
 #include "constraint.h"
-#include "request.h"
 #include "semver.h"
 #include "tag_filter.h"
 
+enum releases_order { RELEASES_ORDER_VERSION, RELEASES_ORDER_TIME };
+
+/* What the policy reads of the source; strings borrowed from the request. */
+struct releases_config {
+    int release;                   /* default 1 */
+    int pre_release;               /* default 0 */
+    int drafts;                    /* default 0 */
+    const char *tag_filter;        /* required */
+    const char *semver_constraint; /* NULL when absent */
+    enum releases_order order_by;
+};
+
+/* The version check was given (the request's version), strings borrowed. */
+struct releases_cursor {
+    int present;
+    const char *tag;       /* NULL when only id was given */
+    const char *id;        /* NULL when absent */
+    const char *timestamp; /* NULL when absent */
+};
+
 /* The source's tag_filter and semver_constraint, compiled once here. */
 struct releases_policy {
-    const struct request_source *src; /* borrowed */
+    struct releases_config cfg; /* a copy; its strings borrowed */
     struct tag_filter *filter;
     struct constraint *constraint; /* NULL when none */
 };
@@ -29,10 +48,10 @@ struct releases_entry {
     int has_semver;
 };
 
-/* Compile src's tag_filter and semver_constraint. 0, or -1 with err naming
+/* Compile cfg's tag_filter and semver_constraint. 0, or -1 with err naming
  * the field: `invalid source.tag_filter "(": missing closing parenthesis at
  * offset 1`, `invalid source.semver_constraint ">= x": not a version`. */
-int releases_policy_init(struct releases_policy *p, const struct request_source *src,
+int releases_policy_init(struct releases_policy *p, const struct releases_config *cfg,
                          struct err *err);
 void releases_policy_free(struct releases_policy *p);
 
@@ -75,6 +94,6 @@ void releases_entries_free(struct releases_entry *es, size_t n);
  * parse, or there is no timestamp, the latest. n == 0 gives 0 (nothing to
  * print). */
 size_t releases_check_from(const struct releases_policy *p, const struct releases_entry *es,
-                           size_t n, const struct request_version *v);
+                           size_t n, const struct releases_cursor *v);
 
 #endif

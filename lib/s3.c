@@ -98,7 +98,7 @@ out:
     return rc;
 }
 
-static int s3_check_config(const struct request_mirror *cfg, struct err *err)
+static int s3_check_config(const struct s3_config *cfg, struct err *err)
 {
     const char *b = cfg->bucket;
     if (!b || !*b)
@@ -124,11 +124,11 @@ static int s3_check_config(const struct request_mirror *cfg, struct err *err)
  * reported before any S3 request. */
 static int s3_creds_init(struct s3_client *c, struct err *err)
 {
-    if (!creds_wanted(c->cfg))
+    if (!creds_wanted(&c->cfg->creds))
         return 0;
     struct sigv4_credentials first;
     c->creds = calloc(1, sizeof(*c->creds));
-    if (!c->creds || creds_init(c->creds, c->cfg, err) < 0 ||
+    if (!c->creds || creds_init(c->creds, &c->cfg->creds, err) < 0 ||
         (c->http && creds_get(c->creds, &first, err) < 0)) {
         if (!c->creds)
             s3_oom(err);
@@ -138,7 +138,7 @@ static int s3_creds_init(struct s3_client *c, struct err *err)
     return 0;
 }
 
-int s3_client_init(struct s3_client *c, struct http_client *http, const struct request_mirror *cfg,
+int s3_client_init(struct s3_client *c, struct http_client *http, const struct s3_config *cfg,
                    struct err *err)
 {
     memset(c, 0, sizeof(*c));
@@ -549,7 +549,7 @@ int s3_get_object_etag(struct s3_client *c, const char *key, struct buf *out, in
 
 int s3_req_write_headers(struct s3_req *r, const struct s3_put_opts *o, struct err *err)
 {
-    const struct request_mirror *cfg = r->c->cfg;
+    const struct s3_config *cfg = r->c->cfg;
     const char *ct =
         o->content_type && *o->content_type ? o->content_type : "application/octet-stream";
     if (text_has_control(ct))

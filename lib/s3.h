@@ -7,8 +7,8 @@
  * The key is percent-encoded once (sigv4_uri_encode, '/' kept), so the URL
  * path is exactly the SigV4 canonical URI.
  *
- * TLS: the caller applies cfg->skip_ssl_verification and cfg->ca_cert to the
- * http_client (insecure, ca_pem) and gives S3 its own http_client for that.
+ * TLS: the caller sets the mirror's skip_ssl_verification and ca_cert as
+ * the http_options (insecure, ca_pem) of S3's own http_client.
  *
  * Failures are one line in err, e.g.
  *   s3 PutObject "a/b.tgz": HTTP 403 SignatureDoesNotMatch: msg (request id X)
@@ -25,8 +25,8 @@
 
 #include "buf.h"
 #include "err.h"
+#include "credentials.h"
 #include "http.h"
-#include "request.h"
 #include "sigv4.h"
 
 #define S3_MAX_PARTS 10000
@@ -36,18 +36,32 @@
 #define S3_LIST_MAX_PAGES 100000
 #define S3_DELETE_BATCH 1000
 
-struct creds;
+/* What the client reads of source.mirror; strings borrowed from the request. */
+struct s3_config {
+    const char *bucket;   /* required */
+    const char *endpoint; /* NULL: AWS regional endpoint; no trailing '/' */
+    const char *region;   /* NULL or "": us-east-1 */
+    const char *access_key_id, *secret_access_key, *session_token;
+    int path_style;
+    const char *server_side_encryption; /* NULL, "AES256" or "aws:kms" */
+    const char *sse_kms_key_id;
+    const char *storage_class;
+    int checksum_sha256; /* send x-amz-checksum-sha256 */
+    int64_t part_size;
+    int concurrency;
+    struct creds_config creds; /* beyond static keys (credentials.h) */
+};
 
 struct s3_client {
-    struct http_client *http;         /* borrowed */
-    const struct request_mirror *cfg; /* borrowed; must outlive the client */
-    struct sigv4_credentials cred;    /* strings borrowed from cfg */
-    char *origin;                     /* "scheme://host[:port]", owned */
-    char *host;                       /* Host header value, owned */
-    char *base_path;                  /* raw path before the key: "", "/bucket", ... owned */
-    int list_max_keys;                /* max-keys for listings; 0: server default */
-    struct creds *creds;              /* owned; NULL: cfg's static keys, or unsigned without any */
-    int if_match_bare;                /* the server compares If-Match unquoted (see s3_put_if) */
+    struct http_client *http;      /* borrowed */
+    const struct s3_config *cfg;   /* borrowed; must outlive the client */
+    struct sigv4_credentials cred; /* strings borrowed from cfg */
+    char *origin;                  /* "scheme://host[:port]", owned */
+    char *host;                    /* Host header value, owned */
+    char *base_path;               /* raw path before the key: "", "/bucket", ... owned */
+    int list_max_keys;             /* max-keys for listings; 0: server default */
+    struct creds *creds;           /* owned; NULL: cfg's static keys, or unsigned without any */
+    int if_match_bare;             /* the server compares If-Match unquoted (see s3_put_if) */
 };
 
 /* Set up c for cfg (bucket required; endpoint, when given, http:// or https://
@@ -58,7 +72,7 @@ struct s3_client {
  * here when http is given: STS or metadata refusals fail init), and an ExpiredToken or
  * TokenRefreshRequired answer (400/403) makes it refresh once and the request
  * is sent once more. Returns 0, or -1 with err set (nothing to clean up). */
-int s3_client_init(struct s3_client *c, struct http_client *http, const struct request_mirror *cfg,
+int s3_client_init(struct s3_client *c, struct http_client *http, const struct s3_config *cfg,
                    struct err *err);
 /* Free what init allocated; the borrowed http_client is left alone. */
 void s3_client_cleanup(struct s3_client *c);

@@ -597,11 +597,16 @@ static int tuf_setup(struct tuf_ctx *c, struct err *err)
     c->http = cfg->http;
     if (c->http)
         return 0;
-    if (http_client_init(&c->own_http, err) < 0)
+    struct http_options o;
+    if (cfg->http_opts)
+        o = *cfg->http_opts;
+    else
+        http_options_default(&o);
+    o.insecure = cfg->insecure;
+    o.ca_pem = cfg->ca_cert;
+    if (http_client_init(&c->own_http, &o, err) < 0)
         return -1;
     c->http = &c->own_http;
-    c->own_http.insecure = cfg->insecure;
-    c->own_http.ca_pem = cfg->ca_cert;
     return 0;
 }
 

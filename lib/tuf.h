@@ -27,6 +27,7 @@
 #include "err.h"
 
 struct http_client;
+struct http_options;
 
 struct tuf_config {
     const char *repo_url;              /* metadata base URL, e.g. https://tuf-repo.github.com */
@@ -34,10 +35,11 @@ struct tuf_config {
     const char *cache_dir;             /* NULL: no cache (no rollback protection across runs) */
     const unsigned char *initial_root; /* the root.json shipped out of band */
     size_t initial_root_len;
-    const char *ca_cert;      /* PEM text of an extra CA for TLS, or NULL */
-    int insecure;             /* skip TLS verification (tests) */
-    struct http_client *http; /* NULL: a client of its own (ca_cert, insecure apply) */
-    time_t now;               /* 0: the current time (tests fix the clock) */
+    const char *ca_cert;                  /* PEM text of an extra CA for TLS, or NULL */
+    int insecure;                         /* skip TLS verification (tests) */
+    struct http_client *http;             /* NULL: a client of its own (ca_cert, insecure apply) */
+    const struct http_options *http_opts; /* that client's other options; NULL: defaults */
+    time_t now;                           /* 0: the current time (tests fix the clock) */
 };
 
 /* Fetch and verify target `name` (e.g. "trusted_root.json"). On success

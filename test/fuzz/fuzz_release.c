@@ -32,7 +32,7 @@ static void check_assets(const struct github_release *r)
 /* Order the releases as check does, with the default tag_filter. */
 static void run_policy(const struct github_release *rels, size_t n)
 {
-    struct request_source src = {0};
+    struct releases_config src = {0};
     struct releases_policy p;
     struct releases_entry *es = NULL;
     size_t kept = 0;
@@ -40,14 +40,14 @@ static void run_policy(const struct github_release *rels, size_t n)
     src.tag_filter = "^v?([^v].*)";
     src.semver_constraint = ">=0.1.0 <1000.0.0 || ^0.0";
     src.release = src.pre_release = 1;
-    src.order_by = n % 2 ? REQUEST_ORDER_TIME : REQUEST_ORDER_VERSION;
+    src.order_by = n % 2 ? RELEASES_ORDER_TIME : RELEASES_ORDER_VERSION;
     if (releases_policy_init(&p, &src, &err) < 0)
         abort();
     if (releases_select(&p, rels, n, &es, &kept, &err) == 0) {
         for (size_t i = 1; i < kept; i++)
             if (releases_cmp(&p, &es[i - 1], &es[i]) > 0)
                 abort(); /* oldest first */
-        struct request_version v = {1, n ? rels[0].tag : "v1.0.0", NULL, NULL};
+        struct releases_cursor v = {1, n ? rels[0].tag : "v1.0.0", NULL, NULL};
         if (kept && releases_check_from(&p, es, kept, &v) >= kept)
             abort();
         releases_entries_free(es, kept);

@@ -4,6 +4,7 @@
 #include "log.h"
 #include "releases.h"
 #include "request.h"
+#include "resource.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +21,9 @@ int main(void)
         return 1;
     }
     struct releases_policy policy; /* tag_filter and semver_constraint */
-    if (releases_policy_init(&policy, &req.source, &err) < 0) {
+    struct releases_config cfg;
+    resource_releases_config(&cfg, &req.source);
+    if (releases_policy_init(&policy, &cfg, &err) < 0) {
         log_error("check: %s", err.msg);
         request_free(&req);
         return 1;

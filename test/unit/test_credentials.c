@@ -19,6 +19,14 @@ static const char *chain_vars[] = {"AWS_ACCESS_KEY_ID",
                                    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
                                    "AWS_EC2_METADATA_DISABLED"};
 
+/* The environment as the library sees it: read again at every call. */
+static const struct settings *env_now(void)
+{
+    static struct settings s;
+    settings_from_env(&s);
+    return &s;
+}
+
 static void clear_env(void)
 {
     for (size_t i = 0; i < sizeof(chain_vars) / sizeof(chain_vars[0]); i++)
@@ -28,25 +36,26 @@ static void clear_env(void)
 static void test_chain_order(void)
 {
     clear_env();
-    CHECK(creds_chain_source() == CREDS_IMDS);
+    CHECK(creds_chain_source(&env_now()->aws) == CREDS_IMDS);
     setenv("AWS_EC2_METADATA_DISABLED", "TRUE", 1);
-    CHECK(creds_chain_source() == CREDS_NONE);
+    CHECK(creds_chain_source(&env_now()->aws) == CREDS_NONE);
     setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/x", 1);
-    CHECK(creds_chain_source() == CREDS_ECS);
+    CHECK(creds_chain_source(&env_now()->aws) == CREDS_ECS);
     setenv("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token", 1);
-    CHECK(creds_chain_source() == CREDS_ECS); /* the file needs AWS_ROLE_ARN too */
+    CHECK(creds_chain_source(&env_now()->aws) == CREDS_ECS); /* the file needs AWS_ROLE_ARN too */
     setenv("AWS_ROLE_ARN", "arn:aws:iam::1:role/r", 1);
-    CHECK(creds_chain_source() == CREDS_WEB_IDENTITY_FILE);
+    CHECK(creds_chain_source(&env_now()->aws) == CREDS_WEB_IDENTITY_FILE);
     setenv("AWS_ACCESS_KEY_ID", "AKID", 1);
-    CHECK(creds_chain_source() == CREDS_WEB_IDENTITY_FILE); /* a key id alone is not enough */
+    CHECK(creds_chain_source(&env_now()->aws) ==
+          CREDS_WEB_IDENTITY_FILE); /* a key id alone is not enough */
     setenv("AWS_SECRET_ACCESS_KEY", "secret", 1);
-    CHECK(creds_chain_source() == CREDS_ENV);
+    CHECK(creds_chain_source(&env_now()->aws) == CREDS_ENV);
     unsetenv("AWS_EC2_METADATA_DISABLED");
     unsetenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
     setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/creds", 1);
     unsetenv("AWS_ACCESS_KEY_ID");
     unsetenv("AWS_ROLE_ARN");
-    CHECK(creds_chain_source() == CREDS_ECS);
+    CHECK(creds_chain_source(&env_now()->aws) == CREDS_ECS);
     clear_env();
 }
 
@@ -63,7 +72,7 @@ static void test_refresh_schedule(void)
 
 static void test_wanted(void)
 {
-    struct request_mirror m = {0};
+    struct creds_config m = {0};
     CHECK(!creds_wanted(&m)); /* nothing: unsigned */
     m.access_key_id = "AKID";
     CHECK(!creds_wanted(&m)); /* static keys: signed directly */
@@ -78,7 +87,7 @@ static void test_wanted(void)
 
 static void test_init_and_static(void)
 {
-    struct request_mirror m = {0};
+    struct creds_config m = {0};
     struct creds c;
     struct err err;
     struct sigv4_credentials k;
@@ -86,10 +95,12 @@ static void test_init_and_static(void)
     m.region = "eu-west-3";
     m.enable_aws_creds_provider = 1;
     setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+    m.settings = env_now();
     CHECK(creds_init(&c, &m, &err) < 0);
     CHECK(strstr(err.msg, "no credentials found") != NULL);
     setenv("AWS_ACCESS_KEY_ID", "AKIDENV", 1);
     setenv("AWS_SECRET_ACCESS_KEY", "EnvSecretKey0123", 1);
+    m.settings = env_now();
     CHECK(creds_init(&c, &m, &err) == 0);
     CHECK(c.base == CREDS_ENV && !c.assume);
     CHECK_STR(c.sts_endpoint, "https://sts.eu-west-3.amazonaws.com");
@@ -108,7 +119,7 @@ static void test_init_and_static(void)
 static void test_expired_web_identity_token(void)
 {
     /* {"alg":"RS256"} . {"sub":"main/mirror","exp":1000} . sig */
-    struct request_mirror m = {0};
+    struct creds_config m = {0};
     struct creds c;
     struct err err;
     struct sigv4_credentials k;
@@ -116,6 +127,7 @@ static void test_expired_web_identity_token(void)
     m.web_identity_token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtYWluL21pcnJvciIsImV4cCI6MTAwMH0.c2ln";
     m.sts_endpoint = "http://127.0.0.1:9";
     m.aws_role_duration = 3600;
+    m.settings = env_now();
     CHECK(creds_init(&c, &m, &err) == 0);
     CHECK(c.base == CREDS_WEB_IDENTITY && !c.assume);
     CHECK(creds_get(&c, &k, &err) < 0); /* refused before any request */

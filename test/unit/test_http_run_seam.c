@@ -6,6 +6,7 @@
 #include "canned.h"
 #include "err.h"
 #include "http.h"
+#include "settings.h"
 #include "tap.h"
 
 #define N 4
@@ -16,7 +17,9 @@ static int run(struct canned *c, size_t *failed, struct err *err)
     struct http_client hc;
     struct http_xfer x[N], *xs[N];
     char urls[N][32];
-    if (http_client_init(&hc, err) < 0)
+    struct settings s;
+    settings_from_env(&s);
+    if (http_client_init(&hc, &s.http, err) < 0)
         return -2;
     for (size_t i = 0; i < N; i++) {
         snprintf(urls[i], sizeof(urls[i]), "http://h/%zu", i);

@@ -6,13 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static struct request_source source(void)
+static struct releases_config source(void)
 {
-    struct request_source s;
+    struct releases_config s;
     memset(&s, 0, sizeof(s));
     s.release = 1;
     s.tag_filter = "^v?([^v].*)";
-    s.order_by = REQUEST_ORDER_VERSION;
+    s.order_by = RELEASES_ORDER_VERSION;
     return s;
 }
 
@@ -31,8 +31,8 @@ static struct github_release rel(int64_t id, const char *tag, const char *publis
 }
 
 /* Tags selected, oldest first, joined by ' '. */
-static void selected(const struct request_source *src, const struct github_release *rs, size_t n,
-                     const struct request_version *v, char *out, size_t cap)
+static void selected(const struct releases_config *src, const struct github_release *rs, size_t n,
+                     const struct releases_cursor *v, char *out, size_t cap)
 {
     struct releases_policy p;
     struct releases_entry *es = NULL;
@@ -66,7 +66,7 @@ static void test_grr(void)
         rel(6, "v2.1.0", NULL, 0, 0), /* no time at all */
     };
     size_t n = sizeof(rs) / sizeof(rs[0]);
-    struct request_source s = source();
+    struct releases_config s = source();
     selected(&s, rs, n, NULL, got, sizeof(got));
     CHECK_STR(got, "v1.0.0 v2.0.0 v2.1.0 nightly");
     /* release and pre_release both false: every kind */
@@ -79,46 +79,46 @@ static void test_grr(void)
     CHECK_STR(got, "");
     /* order_by time skips a release without time */
     s = source();
-    s.order_by = REQUEST_ORDER_TIME;
+    s.order_by = RELEASES_ORDER_TIME;
     selected(&s, rs, n, NULL, got, sizeof(got));
     CHECK_STR(got, "v1.0.0 nightly v2.0.0");
     /* a hand-given version without timestamp is found by id ... */
-    struct request_version by_id = {1, "nightly", "2", NULL};
+    struct releases_cursor by_id = {1, "nightly", "2", NULL};
     selected(&s, rs, n, &by_id, got, sizeof(got));
     CHECK_STR(got, "nightly v2.0.0");
     /* ... and without it, with no timestamp, only the latest */
-    struct request_version no_time = {1, "nightly", "99", NULL};
+    struct releases_cursor no_time = {1, "nightly", "99", NULL};
     selected(&s, rs, n, &no_time, got, sizeof(got));
     CHECK_STR(got, "v2.0.0");
     /* an id alone will do */
     s = source();
-    struct request_version only_id = {1, NULL, "4", NULL};
+    struct releases_cursor only_id = {1, NULL, "4", NULL};
     selected(&s, rs, n, &only_id, got, sizeof(got));
     CHECK_STR(got, "v2.0.0 v2.1.0 nightly");
-    struct request_version only_gone_id = {1, NULL, "99", NULL};
+    struct releases_cursor only_gone_id = {1, NULL, "99", NULL};
     selected(&s, rs, n, &only_gone_id, got, sizeof(got));
     CHECK_STR(got, "nightly");
     /* an id whose release has another tag: the tag decides (GRR) */
-    struct request_version mixed = {1, "v1.0.0", "4", NULL};
+    struct releases_cursor mixed = {1, "v1.0.0", "4", NULL};
     selected(&s, rs, n, &mixed, got, sizeof(got));
     CHECK_STR(got, "v1.0.0 v2.0.0 v2.1.0 nightly");
     /* a tag that does not parse, or fails tag_filter: only the latest */
-    struct request_version junk = {1, "a/b", NULL, NULL};
+    struct releases_cursor junk = {1, "a/b", NULL, NULL};
     selected(&s, rs, n, &junk, got, sizeof(got));
     CHECK_STR(got, "nightly");
     s.tag_filter = "^v(.*)$";
-    struct request_version unfiltered = {1, "1.0.0", NULL, NULL};
+    struct releases_cursor unfiltered = {1, "1.0.0", NULL, NULL};
     selected(&s, rs, n, &unfiltered, got, sizeof(got));
     CHECK_STR(got, "v2.1.0");
     /* a version between releases: the first one not older */
-    struct request_version between = {1, "v1.5", NULL, NULL};
+    struct releases_cursor between = {1, "v1.5", NULL, NULL};
     selected(&s, rs, n, &between, got, sizeof(got));
     CHECK_STR(got, "v2.0.0 v2.1.0");
 }
 
 static void policy_fails(const char *filter, const char *constraint, const char *want)
 {
-    struct request_source s = source();
+    struct releases_config s = source();
     struct releases_policy p;
     struct err err = {""};
     s.tag_filter = (char *)filter;
@@ -148,7 +148,7 @@ int main(void)
         rel(7, "v3.0.0", NULL, 0, 1),                            /* draft */
     };
     size_t n = sizeof(rs) / sizeof(rs[0]);
-    struct request_source s = source();
+    struct releases_config s = source();
 
     selected(&s, rs, n, NULL, got, sizeof(got));
     CHECK_STR(got, "v1.0.0 v1.9.1 v2.0.0");
@@ -167,7 +167,7 @@ int main(void)
     CHECK_STR(got, "v3.0.0");
 
     s = source();
-    s.order_by = REQUEST_ORDER_TIME;
+    s.order_by = RELEASES_ORDER_TIME;
     selected(&s, rs, n, NULL, got, sizeof(got));
     CHECK_STR(got, "v1.0.0 v2.0.0 v1.9.1 nightly/2024-05");
 
@@ -178,24 +178,24 @@ int main(void)
 
     /* check_from: without version the latest; with one, it and newer */
     s = source();
-    struct request_version none = {0, NULL, NULL, NULL};
+    struct releases_cursor none = {0, NULL, NULL, NULL};
     selected(&s, rs, n, &none, got, sizeof(got));
     CHECK_STR(got, "v2.0.0");
-    struct request_version v19 = {1, "v1.9.1", "3", NULL};
+    struct releases_cursor v19 = {1, "v1.9.1", "3", NULL};
     selected(&s, rs, n, &v19, got, sizeof(got));
     CHECK_STR(got, "v1.9.1 v2.0.0");
-    struct request_version by_tag = {1, "v1.0.0", NULL, NULL};
+    struct releases_cursor by_tag = {1, "v1.0.0", NULL, NULL};
     selected(&s, rs, n, &by_tag, got, sizeof(got));
     CHECK_STR(got, "v1.0.0 v1.9.1 v2.0.0");
-    struct request_version gone = {1, "v1.5.0", "99", NULL}; /* deleted: newer ones */
+    struct releases_cursor gone = {1, "v1.5.0", "99", NULL}; /* deleted: newer ones */
     selected(&s, rs, n, &gone, got, sizeof(got));
     CHECK_STR(got, "v1.9.1 v2.0.0");
-    struct request_version future = {1, "v9.0.0", "100", NULL}; /* nothing newer: latest */
+    struct releases_cursor future = {1, "v9.0.0", "100", NULL}; /* nothing newer: latest */
     selected(&s, rs, n, &future, got, sizeof(got));
     CHECK_STR(got, "v2.0.0");
 
-    s.order_by = REQUEST_ORDER_TIME;
-    struct request_version gone_t = {1, "v1.5.0", "99", "2024-01-15T00:00:00Z"};
+    s.order_by = RELEASES_ORDER_TIME;
+    struct releases_cursor gone_t = {1, "v1.5.0", "99", "2024-01-15T00:00:00Z"};
     selected(&s, rs, n, &gone_t, got, sizeof(got));
     CHECK_STR(got, "v2.0.0 v1.9.1 nightly/2024-05");
 

@@ -8,8 +8,8 @@
 #include "canned.h"
 #include "err.h"
 #include "http.h"
-#include "request.h"
 #include "s3.h"
+#include "settings.h"
 #include "tap.h"
 
 #define BASE "http://s3.test/b"
@@ -19,7 +19,7 @@
 struct env {
     struct canned can;
     struct http_client http;
-    struct request_mirror cfg;
+    struct s3_config cfg;
     struct s3_client s3;
     struct buf seen; /* what the callback got, "key;" each */
 };
@@ -27,7 +27,9 @@ struct env {
 static void env_open(struct env *e)
 {
     struct err err = {{0}};
+    struct settings s;
     memset(e, 0, sizeof(*e));
+    settings_from_env(&s);
     canned_init(&e->can);
     canned_install(&e->can);
     e->cfg.bucket = "b";
@@ -37,7 +39,8 @@ static void env_open(struct env *e)
     e->cfg.secret_access_key = "SK";
     e->cfg.concurrency = 1;
     buf_init(&e->seen, 0);
-    if (http_client_init(&e->http, &err) < 0 || s3_client_init(&e->s3, &e->http, &e->cfg, &err) < 0)
+    if (http_client_init(&e->http, &s.http, &err) < 0 ||
+        s3_client_init(&e->s3, &e->http, &e->cfg, &err) < 0)
         abort();
 }
 

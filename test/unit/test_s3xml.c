@@ -318,11 +318,11 @@ static void test_bodies(void)
     buf_free(&b);
 }
 
-static void mirror(struct request_mirror *m, const char *endpoint, int path_style)
+static void mirror(struct s3_config *m, const char *endpoint, int path_style)
 {
     memset(m, 0, sizeof(*m));
     m->bucket = "bkt";
-    m->endpoint = (char *)endpoint;
+    m->endpoint = endpoint;
     m->region = "eu-west-1";
     m->path_style = path_style;
     m->part_size = 16 * MIB;
@@ -333,7 +333,7 @@ static void mirror(struct request_mirror *m, const char *endpoint, int path_styl
 static void check_url(const char *endpoint, int path_style, const char *key, const char *query,
                       const char *want_url, const char *want_path)
 {
-    struct request_mirror m;
+    struct s3_config m;
     struct s3_client c;
     struct err err = {{0}};
     struct buf url = BUF_INIT(0), path = BUF_INIT(0);
@@ -369,7 +369,7 @@ static void test_urls(void)
               "http://127.0.0.1:9000/bkt?list-type=2&prefix=a%2Fb", "/bkt");
     check_url(NULL, 0, "", "delete", "https://bkt.s3.eu-west-1.amazonaws.com/?delete", "/");
 
-    struct request_mirror m;
+    struct s3_config m;
     struct s3_client c;
     struct err err = {{0}};
     mirror(&m, "ftp://example.com", 1);
