@@ -3,7 +3,7 @@
  * sigstore-conformance CLI protocol (verify-bundle). Exit 0 verified, 1 not
  * verified, 2 usage or an unreadable input; failures print one line,
  * "grm-verify: STEP: detail". The work is in lib/attest*.c. Without
- * --trusted-root the trusted root comes through TUF (lib/attest_tuf.c). */
+ * --trusted-root the trusted root comes through TUF (lib/attest/attest_tuf.c). */
 #include <fcntl.h>
 #include <libgen.h>
 #include <openssl/pem.h>

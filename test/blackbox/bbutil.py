@@ -30,7 +30,7 @@ TOKEN = "ghp_BlackBoxSecretToken0123456789abcd"
 OWNER, REPO = "octo", "widget"
 META_FILES = ("tag", "version", "commit_sha", "body", "url", "timestamp", "release.json",
               "SHA256SUMS")
-# Fast knobs the executables honour (see lib/http_run.c).
+# Fast knobs the executables honour (see lib/http/http_run.c).
 FAST_ENV = {"GRM_RETRY_BASE_MS": "50", "GRM_CONNECT_TIMEOUT": "5"}
 PASS_ENV = ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS")
 SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSanitizer",

@@ -267,7 +267,7 @@ class TestCache(GitHubCase):
         self.assertEqual([(e["status"], e["counted"]) for e in self.gh.log], [(304, False)])
 
     def rewrite_cache(self, edit):
-        """Rewrite each cache file line by line (lib/listing.c: one record a
+        """Rewrite each cache file line by line (lib/github/listing.c: one record a
         line, tab-separated fields); edit(fields) returns the new fields."""
         for path in self.cache_files():
             with open(path) as fp:

@@ -107,7 +107,7 @@ class TestGenuine(MockSigned):
     def test_protobuf_json_omits_zero(self):
         """sigstore-js writes no inclusionProof.logIndex for index 0 and no
         empty hashes (protobuf JSON drops defaults): grm-verify read them as
-        missing until lib/rekor.c took an absent int64 as 0. Spelt out, they
+        missing until lib/attest/rekor.c took an absent int64 as 0. Spelt out, they
         verify the same."""
         for name in PG:
             with self.subTest(name):

@@ -1,4 +1,4 @@
-"""test_tuf.py - the TUF client (lib/tuf.c, through test/tools/tuf_fetch)
+"""test_tuf.py - the TUF client (lib/tuf/tuf.c, through test/tools/tuf_fetch)
 against local TUF repositories written by npm's @tufjs/models with real keys
 (test/npm/tufrepo.js) and served over HTTP on 127.0.0.1. npm's tuf-js
 (test/npm/tufclient.js) is the independent oracle: on the same repository it
@@ -158,7 +158,7 @@ class TufTest(unittest.TestCase):
             self.assertIn(f, err)
         if oracle:
             orc, _, oerr = self.oracle()
-            self.assertNotEqual(orc, 0, "tuf-js accepted what lib/tuf.c refused: " + err)
+            self.assertNotEqual(orc, 0, "tuf-js accepted what lib/tuf/tuf.c refused: " + err)
         return err
 
     def cached(self, name):
@@ -524,7 +524,7 @@ CANONICAL_CASES = [
 
 
 class CanonicalTest(unittest.TestCase):
-    """lib/canonical_json.c against @tufjs/canonical-json (the encoding tuf-js signs)."""
+    """lib/tuf/canonical_json.c against @tufjs/canonical-json (the encoding tuf-js signs)."""
 
     def canon(self, path):
         c = subprocess.run([bbutil.binary("test/tuf_fetch"), "--canonical", path],
@@ -535,7 +535,7 @@ class CanonicalTest(unittest.TestCase):
 
     def test_same_bytes_as_tufjs(self):
         with tempfile.TemporaryDirectory() as tmp:
-            files = [os.path.join(bbutil.ROOT, "lib", "tuf_roots", f)
+            files = [os.path.join(bbutil.ROOT, "lib", "tuf", "roots", f)
                      for f in ("github.root.json", "sigstore.root.json")]
             for i, text in enumerate(CANONICAL_CASES):
                 files.append(os.path.join(tmp, "%d.json" % i))

@@ -1,5 +1,5 @@
-/* fuzz_tuf.c - libFuzzer harness: TUF metadata (lib/tuf_meta.c) and OLPC
- * canonical JSON (lib/canonical_json.c).
+/* fuzz_tuf.c - libFuzzer harness: TUF metadata (lib/tuf/tuf_meta.c) and OLPC
+ * canonical JSON (lib/tuf/canonical_json.c).
  *
  * The first byte picks the metadata type (byte % 4: root, timestamp,
  * snapshot, targets), the rest is the document. A parsed document has a

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh - build the libFuzzer harnesses with clang (ASan + UBSan) from lib/*.c
+# run.sh - build the libFuzzer harnesses with clang (ASan + UBSan) from lib/*/*.c
 # and run each for SECONDS (default 30) against its seed corpus, as many at
 # once as there are cores (FUZZ_JOBS).
 #
@@ -39,7 +39,10 @@ fi
 cflags=(-std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined
     -fno-sanitize-recover=undefined -Wall -Wextra -Wshadow -Wstrict-prototypes
     -Wmissing-prototypes -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DGRM_VERSION=\"fuzz\"
-    -I"$root/lib")
+)
+for dir in "$root"/lib/*/; do # headers are included by name, from every folder
+    cflags+=(-I"${dir%/}")
+done
 read -r -a pkgflags <<<"$(pkg-config --cflags libcurl jansson expat libpcre2-8)"
 cflags+=("${pkgflags[@]}")
 libs=(-lcurl -ljansson -lexpat -lpcre2-8 -lsnappy -lcrypto -lm)
@@ -48,7 +51,7 @@ libs=(-lcurl -ljansson -lexpat -lpcre2-8 -lsnappy -lcrypto -lm)
 mkdir -p "$out/obj" "$out/bin" "$out/crashes" "$out/logs"
 rm -f "$out"/obj/*.o "$out/libgrm.a"
 pids=()
-for src in "$root"/lib/*.c; do
+for src in "$root"/lib/*/*.c; do
     clang "${cflags[@]}" -fsanitize=fuzzer-no-link -c "$src" \
         -o "$out/obj/$(basename "$src" .c).o" &
     pids+=($!)

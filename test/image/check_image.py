@@ -350,7 +350,7 @@ def check_in(ck, r, source, versions, build):
 
 def check_out(ck, r, build, source, repo, work):
     """out inside the image: mirror the get directory to a fresh bucket, then
-    read back the objects (key layout: lib/out.h, default key_template)."""
+    read back the objects (key layout: lib/command/out.h, default key_template)."""
     s3, stop = start_s3(repo, work)
     try:
         bucket = "grm-image-%d-%d" % (os.getpid(), int(time.time()))

@@ -1,5 +1,5 @@
 // tufclient.js - fetch one target with npm's tuf-js, the independent TUF
-// client test/blackbox/test_tuf.py compares lib/tuf.c with.
+// client test/blackbox/test_tuf.py compares lib/tuf/tuf.c with.
 //
 // usage: node tufclient.js METADATA_URL INITIAL_ROOT CACHE_DIR NAME
 // prints the target's bytes on stdout; on failure the error on stderr, exit 1.

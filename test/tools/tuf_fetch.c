@@ -1,11 +1,11 @@
-/* tuf_fetch.c - fetch one TUF target with lib/tuf.c, for the tests:
+/* tuf_fetch.c - fetch one TUF target with lib/tuf/tuf.c, for the tests:
  *   tuf_fetch --repo URL [--targets-url URL] [--cache DIR]
  *             (--root FILE | --github | --sigstore) [--ca FILE] [--insecure]
  *             [--max BYTES] [--now YYYY-MM-DDTHH:MM:SSZ] NAME
  * writes the verified target to stdout; on failure one "error: ..." line on
  * stderr and exit 1 (2 for a usage error). --debug turns on debug lines.
  *   tuf_fetch --canonical FILE
- * prints FILE's JSON in OLPC canonical form (lib/canonical_json.c). */
+ * prints FILE's JSON in OLPC canonical form (lib/tuf/canonical_json.c). */
 #include "buf.h"
 #include "canonical_json.h"
 #include "log.h"

@@ -1,5 +1,5 @@
 /* canned.h - a scripted HTTP transport for the unit tests (the seam of
- * lib/http_transport.h): requests are matched to canned responses, and
+ * lib/http/http_transport.h): requests are matched to canned responses, and
  * everything sent is recorded.
  *
  * Rules are tried in the order they were added; the first that matches the

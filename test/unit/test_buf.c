@@ -1,4 +1,4 @@
-/* test_buf.c - struct buf (lib/buf.c): appending, the cap, and reading a
+/* test_buf.c - struct buf (lib/base/buf.c): appending, the cap, and reading a
  * whole file descriptor in blocks (buf_read_fd) up to the cap and no
  * further. */
 #include <errno.h>

@@ -1,5 +1,5 @@
-/* test_check_seam.c - check's logic (check_run over lib/listing.c and
- * lib/github.c) against canned GitHub responses through the HTTP transport
+/* test_check_seam.c - check's logic (check_run over lib/github/listing.c and
+ * lib/github/github.c) against canned GitHub responses through the HTTP transport
  * seam (canned.h): paging by Link rel="next", the stop at GitHub's
  * 1000-result limit, the ETag cache's warm path (one 304), and the retry and
  * rate-limit policy of http_run.c. */

@@ -1,4 +1,4 @@
-/* test_github_app.c - unit tests for lib/github_app.c: the JWT (header,
+/* test_github_app.c - unit tests for lib/github/github_app.c: the JWT (header,
  * claims and times, RS256 signature verified with OpenSSL against the public
  * half exported on its own) and the private_key checks (PKCS#1 and PKCS#8
  * accepted; EC, short, public, encrypted and non-PEM keys refused). */

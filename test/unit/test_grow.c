@@ -1,4 +1,4 @@
-/* test_grow.c - GROW (lib/grow.h): growth keeps the contents and doubles,
+/* test_grow.c - GROW (lib/base/grow.h): growth keeps the contents and doubles,
  * room already there is left alone, and a size that would overflow is
  * refused before realloc, leaving the array as it was. */
 #include <errno.h>

@@ -1,5 +1,5 @@
-/* test_in_seam.c - in's logic (in_run over lib/github.c and
- * lib/assets.c) against canned GitHub responses through the HTTP transport
+/* test_in_seam.c - in's logic (in_run over lib/github/github.c and
+ * lib/github/assets.c) against canned GitHub responses through the HTTP transport
  * seam (canned.h): the release resolved by id, its assets listed, the
  * commit resolved, the asset downloaded over GitHub's redirect (without the
  * token on the download host) and verified against its digest, and the

@@ -1,4 +1,4 @@
-/* test_json_field.c - the typed-field reader (lib/json_field.c): absent
+/* test_json_field.c - the typed-field reader (lib/base/json_field.c): absent
  * values leave defaults alone, and each refusal names the field's path. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* test_listing.c - the release cache's text form (lib/listing.c): what a
+/* test_listing.c - the release cache's text form (lib/github/listing.c): what a
  * well-formed file decodes to, and that every malformed one is refused
  * whole (a check then reads every page instead of trusting it). */
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* test_manifest.c - the in -> out contract (lib/manifest.c): the reserved
+/* test_manifest.c - the in -> out contract (lib/command/manifest.c): the reserved
  * names, the key-template placeholders and their expansion, and the
  * Concourse version JSON; release.json written by in and read back by out,
  * SHA256SUMS lines, the bucket's release.json and latest.json. */

@@ -1,4 +1,4 @@
-/* test_out_seam.c - out's logic (out_run over lib/s3.c) against canned
+/* test_out_seam.c - out's logic (out_run over lib/s3/s3.c) against canned
  * S3 responses through the HTTP transport seam (canned.h): the plan (HEAD
  * every file, upload only those the bucket lacks or holds otherwise, then
  * the release's manifest, SHA256SUMS and latest.json), latest.json left alone

@@ -1,4 +1,4 @@
-/* test_request_attest.c - source.attestations in lib/request.c: defaults,
+/* test_request_attest.c - source.attestations in lib/command/request.c: defaults,
  * the three modes, a trusted root given as an object or as JSON text (kept
  * as text and parsed at once), and the refusals. argv[1] is test/data. */
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /* test_request_prov.c - source.attestations' build provenance fields in
- * lib/request.c: defaults (off, OWNER/REPO, SLSA v1, any workflow), the
+ * lib/command/request.c: defaults (off, OWNER/REPO, SLSA v1, any workflow), the
  * three modes, given values, and the refusals. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* test_s3_list_seam.c - the one paginator of lib/s3_list.c, for both
+/* test_s3_list_seam.c - the one paginator of lib/s3/s3_list.c, for both
  * listings, over the canned transport (test/unit/canned.[ch]): pages are
  * followed by continuation token and by key/upload-id markers, and a server
  * that repeats its position is refused. */

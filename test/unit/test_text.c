@@ -1,4 +1,4 @@
-/* test_text.c - the text helpers (lib/text.c): lowercase hex of every byte
+/* test_text.c - the text helpers (lib/base/text.c): lowercase hex of every byte
  * value, and which bytes count as control bytes (below 0x20 and DEL, not
  * space, not bytes above 0x7f). */
 #include <string.h>

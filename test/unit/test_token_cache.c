@@ -1,4 +1,4 @@
-/* test_token_cache.c - unit tests for lib/token_cache.c: the key derivation,
+/* test_token_cache.c - unit tests for lib/github/token_cache.c: the key derivation,
  * the sealed round trip, and that tampering, another key or another
  * repository's associated data make a file unreadable. */
 #include "tap.h"

@@ -227,7 +227,7 @@ static void test_parse_errors(void)
     }
 }
 
-/* lib/tuf_roots_NAME.c is generated from lib/tuf_roots/NAME.root.json: in sync. */
+/* lib/tuf/tuf_roots_NAME.c is generated from lib/tuf/roots/NAME.root.json: in sync. */
 static void test_embedded_in_sync(const char *data_dir)
 {
     const char *files[] = {"github.root.json", "sigstore.root.json"};
@@ -235,7 +235,7 @@ static void test_embedded_in_sync(const char *data_dir)
     size_t lens[] = {tuf_github_initial_root_len, tuf_sigstore_initial_root_len};
     for (int i = 0; i < 2; i++) {
         char path[1024];
-        snprintf(path, sizeof(path), "%s/../../lib/tuf_roots/%s", data_dir, files[i]);
+        snprintf(path, sizeof(path), "%s/../../lib/tuf/roots/%s", data_dir, files[i]);
         FILE *f = fopen(path, "rb");
         static char text[65536];
         size_t n = f ? fread(text, 1, sizeof(text), f) : 0;

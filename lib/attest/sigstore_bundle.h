@@ -42,7 +42,7 @@ struct sigstore_bundle {
 
 struct sigstore_bundle_list {
     struct sigstore_bundle *items;
-    size_t n, alloc; /* alloc: room in items (lib/grow.h) */
+    size_t n, alloc; /* alloc: room in items (lib/base/grow.h) */
 };
 
 /* Parse one bundle object. 0, or -1 with "bundle: ..." in err; on failure *b

@@ -42,7 +42,7 @@ struct github_release {
     int immutable; /* "immutable": true (GitHub's immutable releases) */
     char *tarball_url, *zipball_url;
     struct github_asset *assets;
-    size_t n_assets, assets_alloc; /* assets_alloc: room in assets (lib/grow.h) */
+    size_t n_assets, assets_alloc; /* assets_alloc: room in assets (lib/base/grow.h) */
 };
 
 /* What the client (and github_app, listing) needs of the source; strings

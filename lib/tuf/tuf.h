@@ -53,7 +53,7 @@ int tuf_fetch_target(const struct tuf_config *cfg, const char *name, struct buf 
 /* The initial root.json of GitHub's TUF repository (https://tuf-repo.github.com),
  * as embedded in cli/cli (MIT), and of Sigstore's public-good repository
  * (https://tuf-repo-cdn.sigstore.dev), as embedded in sigstore-go (Apache-2.0).
- * NUL-terminated; the length excludes the NUL. See lib/tuf_roots/README.md. */
+ * NUL-terminated; the length excludes the NUL. See lib/tuf/roots/README.md. */
 extern const unsigned char tuf_github_initial_root[];
 extern const size_t tuf_github_initial_root_len;
 extern const unsigned char tuf_sigstore_initial_root[];

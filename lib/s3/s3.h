@@ -67,7 +67,7 @@ struct s3_client {
 /* Set up c for cfg (bucket required; endpoint, when given, http:// or https://
  * without query). http may be NULL when only s3_url() is used. Borrows http
  * and cfg. With roles, web identity or the default chain in cfg a
- * credentials provider (lib/credentials.h) is set up: each request asks it
+ * credentials provider (lib/s3/credentials.h) is set up: each request asks it
  * for the current keys before it is signed (the first keys are fetched
  * here when http is given: STS or metadata refusals fail init), and an ExpiredToken or
  * TokenRefreshRequired answer (400/403) makes it refresh once and the request

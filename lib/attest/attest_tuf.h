@@ -1,5 +1,5 @@
 /* attest_tuf.h - the default trusted root of attestations: Sigstore's
- * trusted_root.json fetched through TUF (lib/tuf.c), from GitHub's repository
+ * trusted_root.json fetched through TUF (lib/tuf/tuf.c), from GitHub's repository
  * for release attestations (get, grm-verify release) or from Sigstore's
  * public-good repository (grm-verify verify-bundle). The callers choose the
  * repository, the cache directory and the test overrides (GRM_TUF_* of

@@ -38,7 +38,7 @@ struct request_mirror {
     int checksum_sha256; /* checksum: "sha256" (1) or "none" (0) */
     int64_t part_size;   /* default 16 MiB, >= 5 MiB */
     int concurrency;     /* default 4, 1..64 */
-    /* credentials beyond static keys (lib/credentials.h) */
+    /* credentials beyond static keys (lib/s3/credentials.h) */
     char *aws_role_arn;            /* NULL: no AssumeRole */
     char *aws_role_session_name;   /* NULL: github-release-mirror-<pid> */
     char *aws_external_id;         /* NULL when absent; needs aws_role_arn */

@@ -1,6 +1,6 @@
 /* tuf_meta.h - parsing and checking one TUF metadata file: structure, the
  * threshold of signatures over its canonical "signed" part, expiry, and the
- * length and hashes recorded for a file (used by lib/tuf.c, and fuzzed).
+ * length and hashes recorded for a file (used by lib/tuf/tuf.c, and fuzzed).
  *
  * Supported keys: keytype "ecdsa" or "ecdsa-sha2-nistp256" with scheme
  * "ecdsa-sha2-nistp256" and a PEM public key (P-256 only), and keytype and
@@ -32,7 +32,7 @@ struct tuf_fileinfo {
 
 /* Parse data[0..n) as metadata of the given type ("root", ...) and check its
  * structure (for a root: keys and the four roles; for the others the fields
- * lib/tuf.c reads). `what` names the file in messages. Returns 0 with m
+ * lib/tuf/tuf.c reads). `what` names the file in messages. Returns 0 with m
  * filled (free with tuf_meta_free), or -1 with err set and m empty. */
 int tuf_meta_parse(const void *data, size_t n, const char *type, const char *what,
                    struct tuf_meta *m, struct err *err);

@@ -50,7 +50,7 @@ struct s3xml_list_item {
 
 struct s3xml_list {
     struct s3xml_list_item *items;
-    size_t n, alloc;  /* alloc: room in items (lib/grow.h) */
+    size_t n, alloc;  /* alloc: room in items (lib/base/grow.h) */
     int truncated;    /* IsTruncated was "true" */
     char *next_token; /* NextContinuationToken, or NULL */
 };
@@ -69,7 +69,7 @@ struct s3xml_upload {
 
 struct s3xml_uploads {
     struct s3xml_upload *items;
-    size_t n, alloc; /* alloc: room in items (lib/grow.h) */
+    size_t n, alloc; /* alloc: room in items (lib/base/grow.h) */
     int truncated;
     char *next_key_marker;       /* or NULL */
     char *next_upload_id_marker; /* or NULL */
