@@ -4,6 +4,7 @@
  * verified, 2 usage or an unreadable input; failures print one line,
  * "grm-verify: STEP: detail". The work is in lib/attest*.c. Without
  * --trusted-root the trusted root comes through TUF (lib/attest/attest_tuf.c). */
+#include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <openssl/pem.h>
@@ -47,15 +48,12 @@ static int usage(const char *msg)
 /* Read a whole file (capped); 0, or -1 with a message in err. */
 static int read_file(const char *path, struct buf *out, struct err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
     buf_init(out, SIGSTORE_BUNDLE_MAX);
-    if (fd < 0)
+    if (buf_read_file(out, path) == 0)
+        return 0;
+    if (errno == ENOENT || errno == EACCES)
         return err_set(err, "cannot open '%s'", path);
-    int rc = buf_read_fd(out, fd);
-    close(fd);
-    return rc < 0 ? err_set(err, "cannot read '%s' (or larger than %u bytes)", path,
-                            SIGSTORE_BUNDLE_MAX)
-                  : 0;
+    return err_set(err, "cannot read '%s' (or larger than %u bytes)", path, SIGSTORE_BUNDLE_MAX);
 }
 
 /* Options shared by the subcommands. */

@@ -4,10 +4,9 @@
  * the unexpired cache when the host is down. */
 #include "attest_tuf.h"
 
-#include <fcntl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "trusted_root.h"
@@ -45,12 +44,10 @@ void attest_tuf_sigstore(struct attest_tuf *t, const char *url, const char *root
 
 static int attest_tuf_read_root(const char *path, struct buf *out, struct err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
     buf_init(out, ATTEST_TUF_ROOT_MAX);
-    if (fd < 0)
+    int rc = buf_read_file(out, path);
+    if (rc < 0 && (errno == ENOENT || errno == EACCES))
         return err_set(err, "trust-root: cannot open initial TUF root '%s'", path);
-    int rc = buf_read_fd(out, fd);
-    close(fd);
     if (rc < 0 || out->len == 0)
         return err_set(err, "trust-root: cannot read initial TUF root '%s'", path);
     return 0;

@@ -2,6 +2,7 @@
 #include "buf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,4 +133,16 @@ int buf_read_fd(struct buf *b, int fd)
         b->len += (size_t)n;
         b->ptr[b->len] = '\0';
     }
+}
+
+int buf_read_file(struct buf *b, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = buf_read_fd(b, fd);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return rc;
 }

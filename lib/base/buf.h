@@ -38,6 +38,10 @@ int buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 
 /* Append everything fd yields until end of file. 0, or -1 with errno (EFBIG
  * past the cap) and the buffer freed. */
 int buf_read_fd(struct buf *b, int fd);
+/* The same for the file at path (opened O_RDONLY | O_CLOEXEC, closed again):
+ * 0, or -1 with errno (ENOENT when it cannot be opened, ...); the buffer is
+ * freed on a read error. */
+int buf_read_file(struct buf *b, const char *path);
 
 /* The content as a C string; "" when empty. Borrowed. */
 const char *buf_str(const struct buf *b);

@@ -3,7 +3,6 @@
  * expire (see credentials.h). */
 #include "credentials.h"
 
-#include <fcntl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -193,13 +192,8 @@ static int creds_http(struct creds *c, struct err *err)
 /* The contents of AWS_WEB_IDENTITY_TOKEN_FILE (re-read at every refresh). */
 static int read_token_file(const char *path, struct buf *out, struct err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || buf_read_fd(out, fd) < 0) {
-        if (fd >= 0)
-            close(fd);
+    if (buf_read_file(out, path) < 0)
         return err_set(err, "cannot read AWS_WEB_IDENTITY_TOKEN_FILE \"%s\"", path);
-    }
-    close(fd);
     while (out->len && (out->ptr[out->len - 1] == '\n' || out->ptr[out->len - 1] == '\r' ||
                         out->ptr[out->len - 1] == ' '))
         out->ptr[--out->len] = '\0';

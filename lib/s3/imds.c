@@ -2,13 +2,11 @@
 #include "imds.h"
 
 #include <ctype.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "http.h"
 #include "log.h"
@@ -207,13 +205,8 @@ static int ecs_auth(const struct settings_aws *env, struct buf *out, struct err 
         return buf_adds(out, t) < 0 ? err_set(err, "out of memory") : 0;
     if (!f || !*f)
         return 0;
-    int fd = open(f, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || buf_read_fd(out, fd) < 0) {
-        if (fd >= 0)
-            close(fd);
+    if (buf_read_file(out, f) < 0)
         return err_set(err, "ecs: cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE \"%s\"", f);
-    }
-    close(fd);
     out->len = strcspn(buf_str(out), "\r\n");
     if (out->ptr)
         out->ptr[out->len] = '\0';

@@ -1,6 +1,6 @@
 /* test_buf.c - struct buf (lib/base/buf.c): appending, the cap, and reading a
  * whole file descriptor in blocks (buf_read_fd) up to the cap and no
- * further. */
+ * further, and a whole file by path (buf_read_file). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,9 +89,30 @@ static void test_read_fd(void)
     CHECK(b.ptr == NULL);
 }
 
+/* By path: the file's bytes up to the cap; ENOENT when absent, EFBIG past
+ * the cap. */
+static void test_read_file(void)
+{
+    char path[] = "/tmp/grm-test-buf-file-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0 && write(fd, "abcdef", 6) == 6);
+    close(fd);
+    struct buf b = BUF_INIT(0);
+    CHECK(buf_read_file(&b, path) == 0);
+    CHECK_STR(buf_str(&b), "abcdef");
+    buf_free(&b);
+    buf_init(&b, 5);
+    errno = 0;
+    CHECK(buf_read_file(&b, path) == -1 && errno == EFBIG && b.ptr == NULL);
+    unlink(path);
+    errno = 0;
+    CHECK(buf_read_file(&b, path) == -1 && errno == ENOENT);
+}
+
 int main(void)
 {
     test_append_and_cap();
     test_read_fd();
+    test_read_file();
     return TEST_DONE();
 }
