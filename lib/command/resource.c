@@ -132,10 +132,6 @@ void resource_s3_config(struct s3_config *out, const struct request_mirror *m,
     memset(out, 0, sizeof(*out));
     out->bucket = m->bucket;
     out->endpoint = m->endpoint;
-    out->region = m->region;
-    out->access_key_id = m->access_key_id;
-    out->secret_access_key = m->secret_access_key;
-    out->session_token = m->session_token;
     out->path_style = m->path_style;
     out->server_side_encryption = m->server_side_encryption;
     out->sse_kms_key_id = m->sse_kms_key_id;

@@ -105,12 +105,14 @@ static int s3_check_config(const struct s3_config *cfg, struct err *err)
         return err_set(err, "s3: mirror bucket is required");
     if (strspn(b, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != strlen(b))
         return err_set(err, "s3: invalid mirror bucket name \"%s\"", b);
-    const char *hv[] = {cfg->session_token, cfg->server_side_encryption, cfg->sse_kms_key_id,
-                        cfg->storage_class, cfg->access_key_id,          cfg->region};
+    const struct creds_config *k = &cfg->creds;
+    const char *hv[] = {k->session_token,    cfg->server_side_encryption,
+                        cfg->sse_kms_key_id, cfg->storage_class,
+                        k->access_key_id,    k->region};
     for (size_t i = 0; i < sizeof(hv) / sizeof(hv[0]); i++)
         if (text_has_control(hv[i]))
             return err_set(err, "s3: control character in mirror settings");
-    size_t tlen = cfg->session_token ? strlen(cfg->session_token) : 0;
+    size_t tlen = k->session_token ? strlen(k->session_token) : 0;
     if (tlen > HTTP_HEADER_VALUE_MAX)
         return err_set(err,
                        "invalid source.mirror.session_token: %zu bytes, more than the %d a "
@@ -144,7 +146,7 @@ int s3_client_init(struct s3_client *c, struct http_client *http, const struct s
     memset(c, 0, sizeof(*c));
     if (s3_check_config(cfg, err) < 0)
         return -1;
-    const char *region = cfg->region && *cfg->region ? cfg->region : "us-east-1";
+    const char *region = cfg->creds.region && *cfg->creds.region ? cfg->creds.region : "us-east-1";
     struct buf host = BUF_INIT(4096), path = BUF_INIT(4096), origin = BUF_INIT(4096);
     char scheme[8] = "https";
     int rc = 0;
@@ -174,9 +176,9 @@ int s3_client_init(struct s3_client *c, struct http_client *http, const struct s
     }
     c->http = http;
     c->cfg = cfg;
-    c->cred.access_key_id = cfg->access_key_id;
-    c->cred.secret_access_key = cfg->secret_access_key;
-    c->cred.session_token = cfg->session_token;
+    c->cred.access_key_id = cfg->creds.access_key_id;
+    c->cred.secret_access_key = cfg->creds.secret_access_key;
+    c->cred.session_token = cfg->creds.session_token;
     c->cred.region = region;
     c->cred.service = "s3";
     return s3_creds_init(c, err);

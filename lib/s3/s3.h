@@ -40,8 +40,6 @@
 struct s3_config {
     const char *bucket;   /* required */
     const char *endpoint; /* NULL: AWS regional endpoint; no trailing '/' */
-    const char *region;   /* NULL or "": us-east-1 */
-    const char *access_key_id, *secret_access_key, *session_token;
     int path_style;
     const char *server_side_encryption; /* NULL, "AES256" or "aws:kms" */
     const char *sse_kms_key_id;
@@ -49,7 +47,8 @@ struct s3_config {
     int checksum_sha256; /* send x-amz-checksum-sha256 */
     int64_t part_size;
     int concurrency;
-    struct creds_config creds; /* beyond static keys (credentials.h) */
+    struct creds_config creds; /* the region, the static keys and the rest of the
+                                  credentials (credentials.h) */
 };
 
 struct s3_client {

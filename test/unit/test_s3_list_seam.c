@@ -35,8 +35,8 @@ static void env_open(struct env *e)
     e->cfg.bucket = "b";
     e->cfg.endpoint = "http://s3.test";
     e->cfg.path_style = 1;
-    e->cfg.access_key_id = "AK";
-    e->cfg.secret_access_key = "SK";
+    e->cfg.creds.access_key_id = "AK";
+    e->cfg.creds.secret_access_key = "SK";
     e->cfg.concurrency = 1;
     buf_init(&e->seen, 0);
     if (http_client_init(&e->http, &s.http, &err) < 0 ||

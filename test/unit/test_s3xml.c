@@ -323,7 +323,7 @@ static void mirror(struct s3_config *m, const char *endpoint, int path_style)
     memset(m, 0, sizeof(*m));
     m->bucket = "bkt";
     m->endpoint = endpoint;
-    m->region = "eu-west-1";
+    m->creds.region = "eu-west-1";
     m->path_style = path_style;
     m->part_size = 16 * MIB;
     m->concurrency = 4;
